@@ -1,0 +1,1 @@
+"""Grading pipeline: nbgrader course workspaces, example submissions, feedback sanitising."""

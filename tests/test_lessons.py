@@ -1,0 +1,103 @@
+"""Every lesson, graded through nbgrader: full marks, zero, no drift, no leaks, mutants caught."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from autograder import notebooks
+from autograder.release import differences
+from autograder.workspace import REPO
+from tests.lessons import RELEASE, SOLUTION, graded, lesson_params, mutant_params, mutant_student, mutants_of
+
+pytestmark = pytest.mark.slow
+
+MIN_MUTANTS = 8
+
+
+def _html_text(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_solution_gets_full_marks_on_every_autograded_cell(assignment):
+    lesson = graded(assignment)
+    lost = {gid: f"{s.score}/{s.max_score}" for gid, s in lesson.scores[SOLUTION].items() if s.auto and s.score != s.max_score}
+    errors = [
+        f"{notebooks.grade_id(c)}: {o.get('ename')}: {o.get('evalue')}"
+        for c in lesson.autograded(SOLUTION).cells if c.cell_type == "code"
+        for o in c.get("outputs", []) if o.get("output_type") == "error" or o.get("name") == "stderr"
+    ]
+    assert not lost, f"the reference solution loses points in {lost}; errors/stderr: {errors}"
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_solution_leaves_manual_answers_for_the_instructor(assignment):
+    manual = {gid: s for gid, s in graded(assignment).scores[SOLUTION].items() if not s.auto}
+    assert all(s.score is None for s in manual.values()), f"manual answers were scored automatically: {manual}"
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_untouched_release_scores_zero(assignment):
+    scores = graded(assignment).scores[RELEASE]
+    earned = {gid: s.score for gid, s in scores.items() if s.score}
+    assert not earned, f"the untouched release earns points in {earned}"
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_untouched_release_fails_only_with_not_implemented_error(assignment):
+    nb = graded(assignment).autograded(RELEASE)
+    other = [
+        f"{notebooks.grade_id(c) or f'cell {i}'}: {o['ename']}: {o['evalue']}"
+        for i, c in enumerate(nb.cells) if c.cell_type == "code"
+        for o in c.get("outputs", []) if o.get("output_type") == "error" and o.get("ename") != "NotImplementedError"
+    ]
+    assert not other, "an unsolved notebook should fail with NotImplementedError only, got: " + "; ".join(other)
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_release_is_exactly_what_nbgrader_generates(assignment):
+    lesson = graded(assignment)
+    diff = differences(lesson.ws.root / "release" / assignment, REPO / "release" / assignment)
+    assert not diff, f"release/{assignment} drifted from source/ ({diff}); run: .venv/bin/python -m autograder.release {assignment}"
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_release_contains_no_solution_or_hidden_test_line(assignment):
+    lesson = graded(assignment)
+    secrets = notebooks.secret_lines(lesson.source)
+    assert secrets, "the source notebook has no solution or hidden-test lines to protect"
+    released = notebooks.all_text(p for p in (REPO / "release" / assignment).rglob("*") if p.is_file())
+    leaked = sorted(line for line in secrets if line in released)
+    assert not leaked, f"release/{assignment} contains solution or hidden-test lines: {leaked[:5]}"
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_feedback_shows_results_but_no_hidden_test_line(assignment):
+    lesson = graded(assignment)
+    # Feedback may show the release text and the student's own code (here: the solution).
+    shown = notebooks.all_text([REPO / "release" / assignment / lesson.ws.source_notebook(assignment).name])
+    shown += "\n".join(l for r in notebooks.regions(lesson.source) if r.kind == "solution" for l in r.lines)
+    hidden = {l.strip() for r in notebooks.regions(lesson.source) if r.kind == "hidden" for l in r.lines}
+    hidden = {l for l in hidden & notebooks.secret_lines(lesson.source) if l not in shown}
+    assert hidden, "no hidden test line to look for"
+    for student in (SOLUTION, RELEASE, *(mutant_student(m.name) for m in mutants_of(assignment))):
+        text = _html_text(lesson.feedback_text(student))
+        leaked = sorted(line for line in hidden if line in text)
+        assert not leaked, f"feedback for {student} shows hidden test lines: {leaked[:5]}"
+        assert "Score:" in text or "score" in text.lower(), f"feedback for {student} shows no score"
+
+
+@pytest.mark.parametrize("assignment", lesson_params())
+def test_lesson_has_enough_mutants(assignment):
+    assert len(mutants_of(assignment)) >= MIN_MUTANTS, f"{assignment} needs at least {MIN_MUTANTS} mutants under tests/mutants/"
+
+
+@pytest.mark.parametrize(("assignment", "m"), mutant_params())
+def test_mutant_loses_points_in_the_test_meant_to_catch_it(assignment, m):
+    scores = graded(assignment).scores[mutant_student(m.name)]
+    unknown = [gid for gid in m.caught_by if gid not in scores]
+    assert not unknown, f"mutant {m.name} names unknown test cells {unknown}"
+    kept = {gid: f"{scores[gid].score}/{scores[gid].max_score}" for gid in m.caught_by if scores[gid].score == scores[gid].max_score}
+    assert not kept, f"mutant {m.name!r} ({m.why}) keeps full points in {kept}"
