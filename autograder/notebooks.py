@@ -113,6 +113,18 @@ def secret_lines(nb: NotebookNode, min_len: int = 8) -> set[str]:
     return {line for line in inside if line not in visible and len(line) >= min_len and not line.startswith("#")}
 
 
+def hidden_test_lines(source: NotebookNode, release: NotebookNode) -> set[str]:
+    """Secret lines of hidden tests that neither the release nor a solution contains.
+
+    Feedback may legitimately show the release text and the student's own code; these lines
+    are the ones it must never show.
+    """
+    shown = notebook_text(release) + "\n" + "\n".join(
+        line for r in regions(source) if r.kind == "solution" for line in r.lines)
+    hidden = {line.strip() for r in regions(source) if r.kind == "hidden" for line in r.lines}
+    return {line for line in hidden & secret_lines(source) if line not in shown}
+
+
 def strip_solution_markers(source: str) -> str:
     """The source as a student who solved the task would write it: delimiter lines removed."""
     return "\n".join(

@@ -7,6 +7,8 @@ that lesson (tests of one lesson share an xdist group, hence a worker).
 """
 from __future__ import annotations
 
+import html
+import re
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +22,11 @@ from tests import mutant
 
 ASSIGNMENTS = notebooks.assignments(REPO / "source")
 SOLUTION, RELEASE = "solution", "untouched-release"
+
+
+def html_text(page: str) -> str:
+    """The visible text of an HTML page (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 def mutant_student(name: str) -> str:

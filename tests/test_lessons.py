@@ -1,23 +1,16 @@
 """Every lesson, graded through nbgrader: full marks, zero, no drift, no leaks, mutants caught."""
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
 from autograder import notebooks
 from autograder.release import differences
 from autograder.workspace import REPO
-from tests.lessons import RELEASE, SOLUTION, graded, lesson_params, mutant_params, mutant_student, mutants_of
+from tests.lessons import RELEASE, SOLUTION, graded, html_text, lesson_params, mutant_params, mutant_student, mutants_of
 
 pytestmark = pytest.mark.slow
 
 MIN_MUTANTS = 8
-
-
-def _html_text(page: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 @pytest.mark.parametrize("assignment", lesson_params())
@@ -76,14 +69,10 @@ def test_release_contains_no_solution_or_hidden_test_line(assignment):
 @pytest.mark.parametrize("assignment", lesson_params())
 def test_feedback_shows_results_but_no_hidden_test_line(assignment):
     lesson = graded(assignment)
-    # Feedback may show the release text and the student's own code (here: the solution).
-    shown = notebooks.all_text([REPO / "release" / assignment / lesson.ws.source_notebook(assignment).name])
-    shown += "\n".join(l for r in notebooks.regions(lesson.source) if r.kind == "solution" for l in r.lines)
-    hidden = {l.strip() for r in notebooks.regions(lesson.source) if r.kind == "hidden" for l in r.lines}
-    hidden = {l for l in hidden & notebooks.secret_lines(lesson.source) if l not in shown}
+    hidden = notebooks.hidden_test_lines(lesson.source, lesson.release)
     assert hidden, "no hidden test line to look for"
     for student in (SOLUTION, RELEASE, *(mutant_student(m.name) for m in mutants_of(assignment))):
-        text = _html_text(lesson.feedback_text(student))
+        text = html_text(lesson.feedback_text(student))
         leaked = sorted(line for line in hidden if line in text)
         assert not leaked, f"feedback for {student} shows hidden test lines: {leaked[:5]}"
         assert "Score:" in text or "score" in text.lower(), f"feedback for {student} shows no score"
