@@ -1,0 +1,43 @@
+"""Plausible wrong solutions for 05_softmax_function, each with the test cell that must catch it."""
+from tests.mutant import Mutant
+
+
+def _mutant(name: str, why: str, cell: str, replace: list, caught_by: list) -> Mutant:
+    return Mutant(name=name, why=why, cell=cell, replace=replace, caught_by=caught_by)
+
+
+SHIFT = "shifted = input - input.amax(dim=dim, keepdim=True)"
+CHEAP = "return out * (grad_output - inner), None"
+
+MUTANTS = [
+    _mutant("flattened_input", "the seed's input.flatten(): softmax over all elements, right for 1-D only",
+            "softmax_code", [(SHIFT, "shifted = (input - input.max()).flatten()"),
+                             ("out = exps / exps.sum(dim=dim, keepdim=True)", "out = (exps / exps.sum()).reshape(input.shape)")],
+            ["test_softmax_forward"]),
+    _mutant("no_max_subtraction", "exponentiates the raw logits: inf / inf = nan at 1000",
+            "softmax_code", [(SHIFT, "shifted = input")], ["test_softmax_gradcheck_and_stability"]),
+    _mutant("diagonal_only_jacobian", "keeps only dp_i/dx_i = p_i (1 - p_i) and drops the -p_i p_j terms",
+            "softmax_code", [(CHEAP, "return grad_output * out * (1 - out), None")],
+            ["test_softmax_backward", "test_softmax_gradcheck_and_stability"]),
+    _mutant("backward_sign_flip", "p * (<g, p> - g): the gradient with the wrong sign",
+            "softmax_code", [(CHEAP, "return out * (inner - grad_output), None")], ["test_softmax_backward"]),
+    _mutant("backward_sum_over_wrong_dim", "sums g * p over dim 0 instead of the softmax dim",
+            "softmax_code", [("inner = (grad_output * out).sum(dim=ctx.dim, keepdim=True)", "inner = (grad_output * out).sum(dim=0, keepdim=True)")],
+            ["test_softmax_backward"]),
+    _mutant("backward_forgets_factor_p", "returns g - <g, p> without the factor p (the y of the curriculum)",
+            "softmax_code", [(CHEAP, "return grad_output - inner, None")], ["test_softmax_backward"]),
+    _mutant("backward_without_keepdim", "sums without keepdim, so the sum broadcasts along the wrong axis",
+            "softmax_code", [("inner = (grad_output * out).sum(dim=ctx.dim, keepdim=True)", "inner = (grad_output * out).sum(dim=ctx.dim)")],
+            ["test_softmax_backward"]),
+    _mutant("backward_no_gradient_slot_for_dim", "returns one gradient although forward took two inputs",
+            "softmax_code", [(CHEAP, "return out * (grad_output - inner)")], ["test_softmax_backward"]),
+    _mutant("wrong_default_dim", "softmax(x) defaults to dim 0 instead of the last dim",
+            "softmax_code", [("return Softmax.apply(x, dim)", "return Softmax.apply(x, 0 if dim == -1 else dim)")],
+            ["test_softmax_forward"]),
+    _mutant("jacobian_diagonal_only", "diag(p (1 - p)): the off-diagonal -p_i p_j terms are missing",
+            "jacobian_code", [("return torch.diag(p) - torch.outer(p, p)", "return torch.diag(p * (1 - p))")], ["test_jacobian"]),
+    _mutant("jacobian_sign_of_outer_product", "diag(p) + p p^T",
+            "jacobian_code", [("return torch.diag(p) - torch.outer(p, p)", "return torch.diag(p) + torch.outer(p, p)")], ["test_jacobian"]),
+]
+
+DEMO = ["jacobian_diagonal_only", "backward_forgets_factor_p"]
