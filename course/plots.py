@@ -17,8 +17,27 @@ from matplotlib.figure import Figure
 __all__ = ["new_figure", "plot_function_with_path", "plot_loss_curves", "finite_range"]
 
 
+def _register_png_display() -> None:
+    """Let IPython show a plain ``Figure`` as a PNG.
+
+    The figures here are not made through pyplot (so they appear only where displayed, and a
+    widget can redraw one in place); IPython renders such a figure only if a PNG formatter is
+    registered for the ``Figure`` type, which pyplot's inline backend would otherwise do.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+    except ImportError:  # plain Python: nothing to register
+        return
+    shell = get_ipython()
+    if shell is not None:
+        formatter = shell.display_formatter.formatters["image/png"]
+        formatter.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+
+
 def new_figure(width: float = 7.0, height: float = 4.0, ncols: int = 1) -> tuple[Figure, list[Axes]]:
     """A figure with ``ncols`` side-by-side axes, sized in inches, with readable fonts."""
+    _register_png_display()
     fig = Figure(figsize=(width, height), layout="constrained", dpi=100)
     axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
     for ax in axes:

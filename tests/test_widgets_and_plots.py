@@ -75,3 +75,13 @@ def test_plot_loss_curves_uses_log_scale_and_a_legend_for_several_curves():
     plots.plot_loss_curves(ax, {"sgd": [1.0, 0.1], "adam": [1.0, 0.01]})
     assert ax.get_yscale() == "log" and ax.get_legend() is not None
     assert ax.get_xlabel() == "step" and ax.get_ylabel() == "loss"
+
+
+def test_figures_display_as_png_in_ipython():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    fig, (ax,) = plots.new_figure()
+    ax.plot([0, 1], [0, 1])
+    data, _ = shell.display_formatter.format(fig)
+    assert data.get("image/png", b"")[:4] in (b"\x89PNG", "iVBO"), "a course figure must render as a PNG in a notebook"
