@@ -115,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.out)
     ws = Workspace(args.out)
     print(f"course directory: {args.out}")
-    for a in ws.assignments:
-        generated = ws.generate(a)
+    for a, generated in ws.generate_all().items():
         diff = differences(generated, REPO / "release" / a)
         if not args.keep_release:
             target = REPO / "release" / a

@@ -15,8 +15,11 @@ from .workspace import Workspace
 
 def register_assignments(ws: Workspace, assignments: list[str]) -> None:
     """Let nbgrader record each assignment's cells in the gradebook (generate_assignment)."""
-    for a in assignments:
-        ws.generate(a)
+    if set(assignments) == set(ws.assignments):
+        ws.generate_all()
+    else:
+        for a in assignments:
+            ws.generate(a)
 
 
 def write(ws: Workspace, results: list[NotebookResult]) -> None:

@@ -22,8 +22,7 @@ from .workspace import REPO, Workspace
 
 def generate(assignments: list[str], scratch: Path) -> dict[str, Path]:
     """Generate each assignment in a workspace under ``scratch``; return the output folders."""
-    ws = Workspace(scratch, assignments=assignments)
-    return {name: ws.generate(name) for name in assignments}
+    return Workspace(scratch, assignments=assignments).generate_all()
 
 
 def differences(generated: Path, committed: Path) -> list[str]:

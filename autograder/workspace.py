@@ -77,6 +77,12 @@ class Workspace:
         self.nbgrader("generate_assignment", assignment, "--force")
         return self.root / "release" / assignment
 
+    def generate_all(self) -> dict[str, Path]:
+        """Generate every assignment of this workspace in one nbgrader run (one start-up)."""
+        if self.assignments:
+            self.nbgrader("generate_assignment", "*", "--force")
+        return {a: self.root / "release" / a for a in self.assignments}
+
     def autograde(self, assignment: str) -> str:
         return self.nbgrader("autograde", assignment, "--force")
 

@@ -50,6 +50,11 @@ class Mutant:
         return text
 
 
+def edit(name: str, why: str, cell: str, replace: list, caught_by: list) -> Mutant:
+    """A replacement mutant, positionally: ``edit(name, why, cell, [(old, new)], [test ids])``."""
+    return Mutant(name=name, why=why, cell=cell, replace=replace, caught_by=caught_by)
+
+
 def load(assignment: str) -> ModuleType:
     path = MUTANTS_DIR / f"{assignment}.py"
     spec = importlib.util.spec_from_file_location(f"mutants_{assignment}", path)

@@ -1,9 +1,5 @@
 """Plausible wrong solutions for 05_softmax_function, each with the test cell that must catch it."""
-from tests.mutant import Mutant
-
-
-def _mutant(name: str, why: str, cell: str, replace: list, caught_by: list) -> Mutant:
-    return Mutant(name=name, why=why, cell=cell, replace=replace, caught_by=caught_by)
+from tests.mutant import edit as _mutant
 
 
 SHIFT = "shifted = input - input.amax(dim=dim, keepdim=True)"

@@ -1,9 +1,5 @@
 """Plausible wrong solutions for 06_root_finding, each with the test cell that must catch it."""
-from tests.mutant import Mutant
-
-
-def _mutant(name: str, why: str, cell: str, replace: list, caught_by: list) -> Mutant:
-    return Mutant(name=name, why=why, cell=cell, replace=replace, caught_by=caught_by)
+from tests.mutant import edit as _mutant
 
 
 GRAD = "return 2.0 * f(x, a, b, c) * (2.0 * a * x + b)"
