@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import gradebook, notebooks, reports
+from . import gradebook, notebooks, reports, sandbox
 from .runner import Limits, NotebookResult, Reference, empty_result
 from .runner import grade as grade_one
 from .submissions import Submission, SubmissionError, discover, shard
@@ -114,7 +114,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
             subs = shard(subs, i, n)
         todo = [s for s in subs if args.force or not _already_graded(out, s)]
         print(f"grading {len(todo)} notebooks ({len(subs) - len(todo)} already graded, unchanged) with {args.jobs} jobs -> {out}", file=sys.stderr)
-        limits = Limits(args.cell_timeout, args.notebook_timeout)
+        hidden = tuple(str(p) for p in (course, out, *(Path(i).resolve() for i in args.submissions)))
+        limits = Limits(args.cell_timeout, args.notebook_timeout, sandbox=not args.no_sandbox, hidden=hidden)
+        confined, why = sandbox.probe() if not args.no_sandbox else (False, "sandbox off (--no-sandbox): kernels run with resource limits only")
+        print(f"isolation: {why}", file=sys.stderr)
         t0 = time.perf_counter()
         failures = 0
         # nbgrader records the assignments in the gradebook while the notebooks are graded.
@@ -175,7 +178,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     visible = Reference(ref.assignment, ref.notebook_name, ref.release, ref.release)
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         sub = Submission("you", ref.assignment, path, tuple(p for p in path.parent.iterdir() if p.is_file() and p.suffix not in (".ipynb",)))
-        result = grade_one(sub, visible, Path(tmp), Limits(args.cell_timeout, args.notebook_timeout))
+        result = grade_one(sub, visible, Path(tmp), Limits(args.cell_timeout, args.notebook_timeout, sandbox=False))
     if result.reason:
         print(f"note: {result.reason}")
     for issue in result.issues:
@@ -204,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--notebook-timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
     g.add_argument("--force", action="store_true", help="regrade submissions whose result is already there and unchanged")
     g.add_argument("--no-gradebook", action="store_true", help="skip writing nbgrader's gradebook.db (faster for shards)")
+    g.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (resource limits only)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=cmd_grade)
 

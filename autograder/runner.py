@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from . import notebooks
+from . import notebooks, sandbox
 from .restore import restore
 from .submissions import MAX_NOTEBOOK_BYTES, Submission
 
@@ -31,6 +31,8 @@ from .submissions import MAX_NOTEBOOK_BYTES, Submission
 class Limits:
     cell_timeout: float = 60.0      # seconds per cell
     notebook_timeout: float = 300.0  # seconds for the whole notebook
+    sandbox: bool = True            # confine the kernel with bubblewrap where it runs
+    hidden: tuple[str, ...] = ()    # folders the kernel must not see (course, output, inputs)
 
 
 @dataclass
@@ -151,13 +153,16 @@ def _score_cells(nb: NotebookNode, ref: Reference, stopped: dict[str, str], seco
     return results
 
 
-def execute(nb: NotebookNode, workdir: Path, limits: Limits) -> tuple[dict[str, str], dict[str, float], float, str]:
+def execute(nb: NotebookNode, workdir: Path, control: Path, limits: Limits) -> tuple[dict[str, str], dict[str, float], float, str]:
     """Run ``nb`` in place; return (cells stopped with reason, seconds per grade cell, fixed cost, run note)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    confine = limits.sandbox and sandbox.probe()[0]
+    policy = sandbox.Policy(cpu_seconds=int(limits.notebook_timeout) + 30, hidden=limits.hidden)
     client = NotebookClient(
-        nb, timeout=int(limits.cell_timeout), kernel_name="python3", allow_errors=True,
+        nb, km=sandbox.kernel_manager(workdir, control, policy, confine),
+        timeout=int(limits.cell_timeout), allow_errors=True,
         interrupt_on_timeout=False, record_timing=False, startup_timeout=60,
         resources={"metadata": {"path": str(workdir)}},
     )
@@ -230,14 +235,16 @@ def grade(sub: Submission, ref: Reference, out_dir: Path, limits: Limits) -> Not
     except Exception as err:
         return empty_result(sub, ref, "error", f"could not restore the assignment's cells: {type(err).__name__}: {err}", sha)
 
+    control = Path(tempfile.mkdtemp(prefix="grade-ctl-"))
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         for extra in sub.files:
             if extra.is_file() and not extra.is_symlink():
                 shutil.copy2(extra, workdir / extra.name)
-        stopped, seconds, fixed, note = execute(nb, workdir, limits)
+        stopped, seconds, fixed, note = execute(nb, workdir, control, limits)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(control, ignore_errors=True)
 
     result = NotebookResult(
         sub.student, sub.assignment, ref.notebook_name, "graded", note,

@@ -282,3 +282,50 @@ def test_usage_errors_exit_2_with_a_message(tmp_path):
 def test_help_documents_the_exit_codes():
     proc = course("--help")
     assert proc.returncode == 0 and "Exit codes" in proc.stdout and "grade" in proc.stdout
+
+
+SNOOP = """
+import os, socket
+def _try(what, fn):
+    try:
+        fn()
+        print(what, "ALLOWED")
+    except Exception as err:
+        print(what, "blocked", type(err).__name__)
+_try("read course source", lambda: os.listdir({source!r}))
+_try("read output folder", lambda: os.listdir({out!r}))
+_try("read other submissions", lambda: os.listdir({subs!r}))
+_try("write outside", lambda: open({outside!r}, "w").write("x"))
+_try("connect to host loopback", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3))
+"""
+
+
+@pytest.mark.skipif(not __import__("autograder.sandbox", fromlist=["probe"]).probe()[0], reason="bubblewrap cannot run here")
+def test_sandboxed_kernel_sees_no_course_output_or_classmates_and_has_no_network(tmp_path):
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    subs_dir, out = tmp_path / "submitted", tmp_path / "out"
+    outside = tmp_path / "written-by-student.txt"
+    nb = solved()
+    from nbformat.v4 import new_code_cell
+
+    nb.cells.insert(2, new_code_cell(SNOOP.format(source=str(REPO / "source"), out=str(out), subs=str(subs_dir),
+                                                  outside=str(outside), port=port)))
+    tree(subs_dir, {"snoop": nb, "classmate": solved()})
+    proc = course("grade", str(subs_dir), "--out", str(out), "--no-gradebook", "--jobs", "2", "--quiet")
+    server.close()
+    assert proc.returncode == 0 and "isolation: bubblewrap sandbox" in proc.stderr, proc.stderr[-2000:]
+    printed = "".join(o.get("text", "") for o in notebooks.read(out / "autograded" / "snoop" / A / NB).cells[2].outputs)
+    assert "ALLOWED" not in printed and printed.count("blocked") == 5, printed
+    assert not outside.exists()
+    assert results(out)["snoop"]["score"] == FULL  # the sandbox costs an honest solution nothing
+
+
+def test_without_sandbox_the_grader_says_so(tmp_path):
+    subs = tree(tmp_path / "submitted", {"alice": untouched()})
+    proc = course("grade", str(subs), "--out", str(tmp_path / "out"), "--no-gradebook", "--no-sandbox", "--quiet")
+    assert proc.returncode == 0 and "isolation: sandbox off (--no-sandbox)" in proc.stderr

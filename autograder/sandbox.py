@@ -1,0 +1,113 @@
+"""Confine a grading kernel with bubblewrap, or say why it cannot be.
+
+With ``bwrap`` (Debian package ``bubblewrap``) the kernel runs in new namespaces: no network
+(its own empty loopback), its own process tree (everything dies with the grader), the
+system read-only, ``/tmp``, the home folder and the course, output and input folders hidden,
+and only the submission's temporary folder writable. The Python installation and the
+``course`` package are mounted back read-only so the notebook can import them. The kernel
+talks to the grader over Unix sockets in that folder (ZMQ ``ipc`` transport), since TCP on
+the host's loopback is out of its reach. ``prlimit`` bounds its address space, file size,
+CPU time and open files.
+
+Where bwrap is missing or cannot create namespaces, :func:`probe` says why and the grader
+falls back to the resource limits alone (and says so).
+"""
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the kernel may use. Sizes in bytes, time in CPU seconds."""
+
+    memory: int = 6 * 2**30
+    file_size: int = 64 * 2**20
+    cpu_seconds: int = 600
+    open_files: int = 512
+    hidden: tuple[str, ...] = ()      # extra folders to hide (course, output, inputs)
+
+
+@functools.lru_cache(maxsize=1)
+def probe() -> tuple[bool, str]:
+    """(usable, reason): whether bwrap can start a confined process here."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return False, "bubblewrap (bwrap) is not installed: kernels run with resource limits only"
+    try:
+        proc = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "true"],
+                              capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return False, f"bwrap cannot run ({err}): kernels run with resource limits only"
+    if proc.returncode != 0:
+        return False, f"bwrap cannot create namespaces here ({proc.stderr.strip()[:200]}): kernels run with resource limits only"
+    return True, "bubblewrap sandbox: no network, read-only system, only the submission's folder writable"
+
+
+def _python_roots() -> list[Path]:
+    """Folders the kernel's Python needs: the venv, the base installation, the course package."""
+    import course
+
+    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(course.__file__).resolve().parent}
+    return sorted(roots, key=lambda p: len(p.parts))
+
+
+def limits_argv(policy: Policy) -> list[str]:
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        return []
+    return [prlimit, f"--as={policy.memory}", f"--fsize={policy.file_size}", f"--cpu={policy.cpu_seconds}",
+            f"--nofile={policy.open_files}", "--core=0"]
+
+
+def kernel_manager(workdir: Path, control: Path, policy: Policy, confine: bool):
+    """A ``KernelManager`` whose kernel starts through :func:`kernel_argv`.
+
+    Its kernelspec and (when confined) its Unix sockets and connection file live in
+    ``control`` and ``workdir``: the sockets must be inside the sandbox's writable folder.
+    """
+    import json
+
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = control / "kernels" / "grading"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps(
+        {"argv": kernel_argv(workdir, policy, confine), "display_name": "grading", "language": "python"}))
+    ksm = KernelSpecManager(kernel_dirs=[str(control / "kernels")], ensure_native_kernel=False)
+    options = {"transport": "ipc", "ip": str(workdir / ".kernel")} if confine else {}
+    return KernelManager(kernel_name="grading", kernel_spec_manager=ksm,
+                         connection_file=str(workdir / ".kernel.json"), **options)
+
+
+def kernel_argv(workdir: Path, policy: Policy, confine: bool) -> list[str]:
+    """The command that starts a kernel for a notebook running in ``workdir``."""
+    python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    if not confine:
+        return limits_argv(policy) + python
+    # In its own PID namespace the kernel cannot see the grader's PID (JPY_PARENT_PID) and would
+    # take it for dead; --die-with-parent ends the sandbox with the grader instead.
+    inner = limits_argv(policy) + python + ["--IPKernelApp.parent_handle=0"]
+    wanted = {Path("/tmp"), Path.home(), *(Path(h).resolve() for h in policy.hidden)}
+    # a folder inside another hidden one needs no mount of its own (and gets none: no trace)
+    hide = {h for h in wanted if not any(other in h.parents for other in wanted)}
+    argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/dev/shm",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--hostname", "grader"]
+    for folder in sorted(hide, key=lambda p: len(p.parts)):
+        if folder.exists() and folder != Path("/"):
+            argv += ["--tmpfs", str(folder)]
+    for root in _python_roots():
+        if root.exists() and any(root == h or h in root.parents for h in hide):
+            argv += ["--ro-bind", str(root), str(root)]
+    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    for folder in sorted(hide, key=lambda p: len(p.parts)):  # hidden means empty and read-only
+        if folder.exists() and folder != Path("/"):
+            argv += ["--remount-ro", str(folder)]
+    return argv + ["--"] + inner
