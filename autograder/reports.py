@@ -122,7 +122,10 @@ def feedback_html(result: NotebookResult, notebook_path: Path | None) -> str:
         f"<p class='score'>Score: {result.score:g} / {result.max_score:g}</p>"
         + (f"<p class='reason'>{html.escape(result.reason)}</p>" if result.reason else "")
         + (f"<ul class='issues'>{notes}</ul>" if notes else "")
-        + "<table border='1' cellpadding='4'><tr><th>cell</th><th>result</th><th>points</th><th>message</th></tr>"
+        + "<style>.fb td, .fb th {padding: 4px 10px; text-align: left; vertical-align: top}"
+        " .fb tr.passed td:nth-child(2) {color: #1a7f37} .fb tr.failed td:nth-child(2), .fb tr.not-run td:nth-child(2) {color: #cf222e}"
+        " .fb pre {margin: 0; white-space: pre-wrap}</style>"
+        + "<table class='fb' border='1'><tr><th>cell</th><th>result</th><th>points</th><th>message</th></tr>"
         + rows + "</table><hr>"
     )
     match = re.search(r"<body[^>]*>", body)

@@ -15,6 +15,8 @@ Conventions
 * Tensors are compared in float64 after the type, shape and (optionally) dtype checks, with
   ``|got - expected| <= atol + rtol * |expected|`` elementwise (``torch.isclose``'s rule);
   NaN matches only NaN, and +-inf only the same infinity.
+* Check functions hide their own frames from IPython tracebacks (``__tracebackhide__``):
+  a failing test shows the test's line and the message, not the checking machinery.
 * The default tolerances let a correct float32 solution pass (``rtol=1e-5, atol=1e-6``);
   hidden tests that run in float64 pass tighter ones.
 """
@@ -53,6 +55,7 @@ class CheckFailed(AssertionError):
 
 
 def _fail(name: str, what: str) -> None:
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     raise CheckFailed(f"[{name}] {what}")
 
 
@@ -63,6 +66,7 @@ def _type_name(value: Any) -> str:
 
 def check_type(name: str, got: Any, expected: type | tuple[type, ...]) -> None:
     """Fail unless ``type(got)`` is exactly one of ``expected`` (subclasses are rejected)."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     allowed = expected if isinstance(expected, tuple) else (expected,)
     if not any(type(got) is t for t in allowed):
         names = " or ".join(t.__name__ for t in allowed)
@@ -70,6 +74,7 @@ def check_type(name: str, got: Any, expected: type | tuple[type, ...]) -> None:
 
 
 def _as_float(name: str, got: Any) -> float:
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     if type(got) is bool or not any(type(got) is t for t in _FLOAT_TYPES):
         _fail(name, f"expected a Python float (or int), got {_type_name(got)}"
               + (" - call .item() to turn a one-element tensor into a float" if type(got) in _TENSOR_TYPES else ""))
@@ -82,6 +87,7 @@ def check_float(name: str, got: Any, expected: float, *, rtol: float = 1e-5, ato
     ``got`` must be a real ``float`` (``int`` and NumPy float scalars are accepted, ``bool``,
     tensors and other objects are not). NaN equals only NaN; an infinity only itself.
     """
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     value = _as_float(name, got)
     exp = float(expected)
     if math.isnan(exp) or math.isnan(value):
@@ -100,6 +106,7 @@ def check_float(name: str, got: Any, expected: float, *, rtol: float = 1e-5, ato
 
 def check_int(name: str, got: Any, expected: int) -> None:
     """Exact equality for an integer count (``int`` or a NumPy integer; not ``bool``)."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     if type(got) is bool or not any(type(got) is t for t in (int, np.int64, np.int32)):
         _fail(name, f"expected an int, got {_type_name(got)}")
     if int(got) != int(expected):
@@ -108,6 +115,7 @@ def check_int(name: str, got: Any, expected: int) -> None:
 
 def check_shape(name: str, got: Any, expected: Sequence[int]) -> None:
     """Fail unless ``got`` is a real tensor of exactly the shape ``expected``."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     check_type(name, got, _TENSOR_TYPES)
     if tuple(got.shape) != tuple(expected):
         _fail(name, f"expected shape {tuple(expected)}, got {tuple(got.shape)}")
@@ -135,6 +143,7 @@ def check_tensor(
     ``|got - expected| <= atol + rtol * |expected|`` in float64. The failure message gives the
     first mismatching index, expected vs got there, and the largest abs / rel errors.
     """
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     check_type(name, got, _TENSOR_TYPES)
     ref = _to_reference(expected)
     if tuple(got.shape) != tuple(ref.shape):
@@ -168,6 +177,7 @@ def check_tensor(
 
 def check_close(name: str, got: Any, expected: Any, *, rtol: float = 1e-5, atol: float = 1e-6) -> None:
     """Dispatch on the reference: a tensor reference needs a tensor, a number a float."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     if type(expected) in _TENSOR_TYPES or isinstance(expected, np.ndarray):
         check_tensor(name, got, expected, rtol=rtol, atol=atol)
     elif isinstance(expected, numbers.Real):
@@ -178,6 +188,7 @@ def check_close(name: str, got: Any, expected: Any, *, rtol: float = 1e-5, atol:
 
 def check_finite(name: str, got: Any) -> None:
     """Fail if a float or tensor holds NaN or an infinity."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     if type(got) in _TENSOR_TYPES:
         if not bool(torch.isfinite(got.detach()).all()):
             _fail(name, "contains NaN or inf")
@@ -192,6 +203,7 @@ def check_raises(
     match: str | None = None,
 ) -> BaseException:
     """Call ``call()`` and fail unless it raises ``exception`` (optionally with ``match`` in its message)."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     expected = exception if isinstance(exception, tuple) else (exception,)
     names = " or ".join(e.__name__ for e in expected)
     try:
@@ -208,12 +220,14 @@ def check_raises(
 
 def check_true(name: str, condition: Any, message: str) -> None:
     """Fail with ``message`` unless ``condition`` is the real ``True`` (not merely truthy)."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     if not (condition is True or type(condition) is np.bool_ and bool(condition)):
         _fail(name, message)
 
 
 def check_all_close(name: str, got: Iterable[Any], expected: Sequence[float], *, rtol: float = 1e-5, atol: float = 1e-6) -> None:
     """Compare a list or tuple of floats with a reference sequence, element by element."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
     check_type(name, got, (list, tuple))
     items = list(got)
     if len(items) != len(expected):

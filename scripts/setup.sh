@@ -11,12 +11,16 @@ import sys
 if sys.version_info[:2] != (3, 11):
     sys.exit(f"Python 3.11 is required (torch==2.13.0 wheel), found {sys.version.split()[0]}")
 PYCHECK
-# bubblewrap confines the grading kernels (autograder/sandbox.py); without it the grader
-# falls back to resource limits and says so. Installed when we may (root, apt-get).
-if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "setup: installing bubblewrap (kernel sandbox)"
-  (apt-get install -y -qq bubblewrap >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }) \
-    || echo "setup: could not install bubblewrap; grading kernels will run with resource limits only"
+# System packages, installed when we may (root with apt-get): bubblewrap confines the grading
+# kernels (autograder/sandbox.py; without it the grader falls back to resource limits and says
+# so); chromium is the browser of the JupyterLab test (tests/test_browser.py; skipped without it).
+missing=""
+command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing$missing with apt-get"
+  (apt-get install -y -qq $missing >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $missing >/dev/null 2>&1; }) \
+    || echo "setup: could not install$missing (the grader runs without a sandbox, the browser test is skipped)"
 fi
 VENV=.venv
 if [ ! -x "$VENV/bin/python" ]; then

@@ -1,0 +1,222 @@
+"""The student's view in a real browser: JupyterLab on loopback, driven by headless Chromium.
+
+Starts JupyterLab (a token, a temporary root holding the release notebooks and solved copies),
+opens it in Debian's chromium through Playwright, runs every lesson that has widgets, checks
+that the widgets render without errors, moves sliders with the keyboard and checks that the
+plot and the status line change; runs a release notebook unsolved and solved; opens a feedback
+page. Screenshots go to ``build/browser/``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from autograder import notebooks
+from autograder.workspace import REPO
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = REPO / "build" / "browser"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+TOKEN = "browser-test-token"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("chromium is not installed (scripts/setup.sh installs it as root)", allow_module_level=True)
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+def lessons_with_widgets() -> list[str]:
+    out = []
+    for a in notebooks.assignments(REPO / "source"):
+        (src,) = notebooks.notebook_paths(REPO / "source", a)
+        if "widgets.Explorer(" in notebooks.notebook_text(notebooks.read(src)):
+            out.append(a)
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    for a in notebooks.assignments(REPO / "source"):
+        (src,) = notebooks.notebook_paths(REPO / "source", a)
+        release = notebooks.read(REPO / "release" / a / src.name)
+        notebooks.write(release, root / "release" / a / src.name)
+        notebooks.write(notebooks.solved_copy(release, notebooks.read(src)), root / "solved" / a / src.name)
+    port = _free_port()
+    env = dict(os.environ, OMP_NUM_THREADS="1", JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"))
+    env.pop("MPLBACKEND", None)  # the student's default: the inline backend
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}", "--allow-root", "--LabApp.expose_app_in_browser=True"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=open(root / "lab.log", "w"))
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("JupyterLab did not start: " + (root / "lab.log").read_text()[-2000:])
+    yield base, root
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_notebook(browser, base: str, path: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # a workspace of its own, reset: JupyterLab would otherwise reopen the previous notebooks
+    workspace = "w" + str(abs(hash((path, time.time()))))
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{path}?token={TOKEN}&reset")
+    page.wait_for_selector(".jp-Notebook", timeout=90_000)
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-Toolbar-kernelStatus", timeout=60_000)
+    news = page.locator(".jp-toast-button:has-text('No')")  # "get notified about Jupyter news?"
+    try:
+        news.first.click(timeout=3000)
+    except playwright.Error:
+        pass
+    return page, errors
+
+
+def run_all(page) -> None:
+    """Run every cell; JupyterLab's command resolves once the last cell has finished."""
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+                           timeout=180_000)
+
+
+def outputs(page) -> list[list[dict]]:
+    """Each cell's outputs from the notebook model (off-screen cells are not in the DOM)."""
+    return page.evaluate("""() => {
+        const model = window.jupyterapp.shell.currentWidget.content.model;
+        const cells = [];
+        for (let i = 0; i < model.cells.length; i++) {
+            const cell = model.cells.get(i);
+            cells.push(cell.type === 'code' ? cell.outputs.toJSON() : []);
+        }
+        return cells;
+    }""")
+
+
+def status_text(page, index: int = 0) -> str:
+    return page.locator(".widget-html pre").nth(index).inner_text()
+
+
+def widget_image(page, index: int = 0) -> str:
+    return page.locator(".widget-output img").nth(index).get_attribute("src") or ""
+
+
+def press(page, slider_index: int, key: str, times: int) -> None:
+    handle = page.locator(".widget-slider .noUi-handle").nth(slider_index)
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+    handle.blur()
+
+
+def wait_change(page, before: str, getter, timeout_s: float = 60) -> str:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        now = getter()
+        if now and now != before:
+            return now
+        time.sleep(0.3)
+    raise AssertionError(f"nothing changed after {timeout_s} s (still {before[:80]!r})")
+
+
+@pytest.mark.parametrize("assignment", lessons_with_widgets())
+def test_widgets_render_and_sliders_redraw_the_plot(lab, browser, assignment):
+    base, _ = lab
+    (src,) = notebooks.notebook_paths(REPO / "source", assignment)
+    page, errors = open_notebook(browser, base, f"solved/{assignment}/{src.name}")
+    run_all(page)
+    page.wait_for_selector(".widget-slider", timeout=60_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".widget-slider").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"{assignment}-widgets.png"))
+    assert page.get_by_text("Loading widget").count() == 0, "a widget did not render"
+    assert page.get_by_text("Error displaying widget").count() == 0
+    status, image = status_text(page), widget_image(page)
+    assert status and not status.startswith("error"), f"the explorer reports {status!r}"
+    assert image.startswith("data:image/png"), "the explorer shows no figure"
+    press(page, 0, "ArrowRight", 8)  # the learning-rate slider (log scale)
+    status2 = wait_change(page, status, lambda: status_text(page))
+    assert wait_change(page, image, lambda: widget_image(page)) != image
+    if page.locator(".widget-slider").count() > 1:
+        press(page, 1, "ArrowLeft", 15)  # the second slider (initial point, or another optimizer's rate)
+        wait_change(page, status2, lambda: status_text(page))
+    page.screenshot(path=str(SHOTS / f"{assignment}-after-sliders.png"))
+    assert not [e for e in errors if "widget" in e.lower() or "uncaught" in e.lower()], errors
+    if assignment == "06_root_finding":
+        assert "iterations" in status_text(page)
+    page.close()
+
+
+def test_unsolved_release_fails_readably_and_solved_passes(lab, browser):
+    base, _ = lab
+    page, _ = open_notebook(browser, base, "release/06_root_finding/root_finding.ipynb")
+    run_all(page)
+    failures = [o for cell in outputs(page) for o in cell if o.get("output_type") == "error"]
+    assert failures and all(o["ename"] == "NotImplementedError" for o in failures), [o.get("ename") for o in failures]
+    longest = max(len("\n".join(o["traceback"]).splitlines()) for o in failures)
+    assert longest < 30, f"a failing visible test shows a wall of traceback ({longest} lines)"
+    page.screenshot(path=str(SHOTS / "06_root_finding-release-unsolved.png"), full_page=False)
+    page.close()
+    page, _ = open_notebook(browser, base, "solved/06_root_finding/root_finding.ipynb")
+    run_all(page)
+    text = "".join(o.get("text", "") for cell in outputs(page) for o in cell)
+    assert not [o for cell in outputs(page) for o in cell if o.get("output_type") == "error"]
+    for test in ("test_f", "test_grad", "test_gradient_descent", "test_find_roots"):
+        assert f"{test} passed" in text
+    page.close()
+
+
+def test_feedback_page_shows_results_without_hidden_tests(browser, tmp_path):
+    (src,) = notebooks.notebook_paths(REPO / "source", "06_root_finding")
+    source, release = notebooks.read(src), notebooks.read(REPO / "release" / "06_root_finding" / src.name)
+    notebooks.write(release, tmp_path / "submitted" / "bob" / "06_root_finding" / src.name)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "submitted"), "--out", str(out),
+                           "--no-gradebook", "--quiet", "--jobs", "1"], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((out / "feedback" / "bob" / "06_root_finding" / "root_finding.html").as_uri())
+    text = page.locator("body").inner_text()
+    page.screenshot(path=str(SHOTS / "feedback.png"))
+    assert "Score: 0 / 20" in text and "NotImplementedError" in text and "test_find_roots_traps" in text
+    leaked = [line for line in notebooks.hidden_test_lines(source, release) if line in text]
+    assert not leaked, leaked[:3]
+    page.close()
