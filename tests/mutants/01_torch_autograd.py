@@ -1,0 +1,42 @@
+"""Plausible wrong solutions for 01_torch_autograd, each with the test cell that must catch it."""
+from tests.mutant import edit as _mutant
+
+MUTANTS = [
+    _mutant("analytic_grad_wrong_term", "df/dx = 2x + yz: the factor 2 of 2xyz dropped",
+            "analytic_grads_code", [("return 2 * x + 2 * y * z,", "return 2 * x + y * z,")], ["test_analytic_grads"]),
+    _mutant("type_check_with_and", "the seed's `not isinstance(a) and not isinstance(b)`: raises only when both are wrong",
+            "my_mse_code", [("if not isinstance(y_pred, torch.Tensor) or not isinstance(y_true, torch.Tensor):",
+                             "if not isinstance(y_pred, torch.Tensor) and not isinstance(y_true, torch.Tensor):")], ["test_my_mse"]),
+    _mutant("mse_without_mean", "sums the squared errors instead of averaging",
+            "my_mse_code", [("return ((y_pred - y_true) ** 2).mean()", "return ((y_pred - y_true) ** 2).sum()")], ["test_my_mse"]),
+    _mutant("mse_divides_by_first_dim", "the seed's sum() / y_true.size()[0]: right for 1-D only",
+            "my_mse_code", [("return ((y_pred - y_true) ** 2).mean()", "return ((y_pred - y_true) ** 2).sum() / y_true.size()[0]")], ["test_my_mse"]),
+    _mutant("mse_broadcasts_shapes", "no shape check: (3, 1) against (3,) silently broadcasts to (3, 3)",
+            "my_mse_code", [("    if y_pred.shape != y_true.shape:\n", "    if y_pred.dim() != y_true.dim() and False:\n")], ["test_my_mse"]),
+    _mutant("param_grads_read_notebook_globals", "uses the notebook's x_seed / y_seed instead of its arguments",
+            "mse_param_grads_code", [("my_mse(w * x + b, y_true).backward()", "my_mse(w * x_seed + b, y_seed).backward()")],
+            ["test_mse_param_grads"]),
+    _mutant("param_grads_change_arguments", "calls requires_grad_ on the caller's tensors instead of copies",
+            "mse_param_grads_code", [("    w = w.detach().clone().requires_grad_(True)\n    b = b.detach().clone().requires_grad_(True)",
+                                      "    w = w.requires_grad_(True)\n    b = b.requires_grad_(True)")], ["test_mse_param_grads"]),
+    _mutant("chain_rule_missing_2", "x cos(x^2 + 1): the inner derivative 2x taken as x",
+            "chain_rule_code", [("return 2 * x * torch.cos(x ** 2 + 1)", "return x * torch.cos(x ** 2 + 1)")], ["test_chain_rule"]),
+    _mutant("gradient_missing_factor_2", "(y_pred - y) x instead of 2 (y_pred - y) x",
+            "gradient_code", [("return (2 * (y_pred - Y))", "return ((y_pred - Y))")], ["test_gradient", "test_train_manual"]),
+    _mutant("gradient_sums_instead_of_mean", "sums over the samples: N times too large",
+            "gradient_code", [(".mean(dim=0)", ".sum(dim=0)")], ["test_gradient"]),
+    _mutant("manual_loss_after_update", "records the loss after the update instead of before",
+            "train_manual_code", [("        losses.append(((y_pred - Y) ** 2).mean().item())\n        w -= lr * gradient(X, Y, y_pred)",
+                                   "        w -= lr * gradient(X, Y, y_pred)\n        losses.append(((X @ w - Y) ** 2).mean().item())")],
+            ["test_train_manual"]),
+    _mutant("autograd_without_zero_grad", "never zeroes w.grad: every step adds all earlier gradients",
+            "train_autograd_code", [("        w.grad.zero_()\n", "")], ["test_train_autograd"]),
+    _mutant("autograd_rebinds_w", "w = w - lr * w.grad: a new tensor, no longer a leaf with a .grad",
+            "train_autograd_code", [("        with torch.no_grad():\n            w -= lr * w.grad\n        w.grad.zero_()",
+                                     "        w = w - lr * w.grad")],
+            ["test_train_autograd"]),
+    _mutant("module_without_zero_grad", "optimizer.zero_grad() forgotten",
+            "train_module_code", [("        optimizer.zero_grad()\n", "")], ["test_train_module"]),
+]
+
+DEMO = ["type_check_with_and", "autograd_without_zero_grad"]
