@@ -1,0 +1,50 @@
+"""Plausible wrong solutions for 03_manual_layers, each with the test cell that must catch it."""
+from tests.mutant import edit as _mutant
+
+L, A, LOSS = "layers_code", "activations_code", "losses_code"
+
+MUTANTS = [
+    _mutant("linear_backward_averages", "the seed's Linear.backward: averages dvalue * inputs (wrong with several outputs and batches)",
+            L, [("        self.dweights = batch.T @ inputs", "        self.dweights = (batch.T @ inputs) / len(inputs)")], ["test_backward"]),
+    _mutant("dweights_transposed", "dW = X^T D, shaped (in, out) instead of (out, in)",
+            L, [("        self.dweights = batch.T @ inputs", "        self.dweights = inputs.T @ batch")], ["test_backward"]),
+    _mutant("dbiases_not_summed", "db = the mean over the batch instead of the sum",
+            L, [("        self.dbiases = batch.sum(dim=0)", "        self.dbiases = batch.mean(dim=0)")], ["test_backward"]),
+    _mutant("dinputs_with_transposed_weights", "dX = D W^T: works only for square layers",
+            L, [("        return (batch @ self.weights).reshape(self.inputs.shape)", "        return (batch @ self.weights.T).reshape(self.inputs.shape)")],
+            ["test_backward"]),
+    _mutant("neuron_dinputs_uses_inputs", "the seed's neuron: dinputs = dvalue * inputs",
+            L, [("        self.dinputs = dvalue * self.weights", "        self.dinputs = dvalue * inputs")], ["test_backward"]),
+    _mutant("mse_backward_divides_by_batch_only", "2 (y_hat - y) / N instead of / (N D)",
+            LOSS, [("        return 2 * (y_pred - y_true) / y_pred.numel()", "        return 2 * (y_pred - y_true) / len(y_pred)")], ["test_losses"]),
+    _mutant("mse_backward_missing_2", "(y_hat - y) / (N D) without the factor 2",
+            LOSS, [("        return 2 * (y_pred - y_true) / y_pred.numel()", "        return (y_pred - y_true) / y_pred.numel()")],
+            ["test_losses", "test_backward"]),
+    _mutant("softmax_without_max", "exp of the raw inputs: nan at 1000",
+            A, [("        exps = (inputs - inputs.amax(dim=self.dim, keepdim=True)).exp()", "        exps = inputs.exp()")], ["test_activations"]),
+    _mutant("softmax_wrong_dim", "always normalises over the last dim, whatever dim says",
+            A, [("        exps = (inputs - inputs.amax(dim=self.dim, keepdim=True)).exp()\n        return exps / exps.sum(dim=self.dim, keepdim=True)",
+                 "        exps = (inputs - inputs.amax(dim=-1, keepdim=True)).exp()\n        return exps / exps.sum(dim=-1, keepdim=True)")],
+            ["test_activations"]),
+    _mutant("elu_gradient_without_alpha", "d ELU/dx = e^x for x <= 0, forgetting alpha (right only for alpha = 1)",
+            A, [("torch.ones_like(self.inputs), self.alpha * self.inputs.exp())", "torch.ones_like(self.inputs), self.inputs.exp())")],
+            ["test_activations"]),
+    _mutant("relu_backward_masks_gradient", "masks where the upstream gradient is positive",
+            A, [("        return dvalues * (self.inputs > 0).to(dvalues.dtype)", "        return dvalues * (dvalues > 0).to(dvalues.dtype)")],
+            ["test_activations"]),
+    _mutant("cce_summed_over_wrong_axis", "sums over the batch (dim 0) and averages over the classes",
+            LOSS, [("        return -(y_true * torch.log(y_pred)).sum(dim=1).mean()", "        return -(y_true * torch.log(y_pred)).sum(dim=0).mean()")],
+            ["test_losses"]),
+    _mutant("cce_per_example", "the seed's CCE: returns one loss per example, not their mean",
+            LOSS, [("        return -(y_true * torch.log(y_pred)).sum(dim=1).mean()", "        return -(y_true * torch.log(y_pred)).sum(dim=1)")],
+            ["test_losses"]),
+    _mutant("l2_with_half_factor", "lambda/2 * sum W^2 where the task says lambda",
+            LOSS, [("self.lambda_ * (self.weights ** 2).sum()", "self.lambda_ / 2 * (self.weights ** 2).sum()")], ["test_losses"]),
+    _mutant("sgd_loop_ignores_bias", "per-example SGD never updates the bias",
+            "regression_code", [("            neuron.bias = neuron.bias - lr * neuron.dbias\n", "")], ["test_regression"]),
+    _mutant("two_layer_skips_relu_backward", "backpropagates through fc2 straight into fc1, skipping the ReLU mask",
+            "two_layer_code", [("        fc1.backward(relu.backward(fc2.backward(loss.backward(pred, y))))", "        fc1.backward(fc2.backward(loss.backward(pred, y)))")],
+            ["test_two_layer"]),
+]
+
+DEMO = ["linear_backward_averages", "cce_summed_over_wrong_axis"]
