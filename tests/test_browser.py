@@ -130,12 +130,20 @@ def outputs(page) -> list[list[dict]]:
     }""")
 
 
+def _read(read) -> str:
+    """Read from the page; '' while the element is being replaced by a redraw."""
+    try:
+        return read() or ""
+    except playwright.Error:
+        return ""
+
+
 def status_text(page, index: int = 0) -> str:
-    return page.locator(".widget-html pre").nth(index).inner_text()
+    return _read(lambda: page.locator(".widget-html pre").nth(index).inner_text(timeout=5000))
 
 
 def widget_image(page, index: int = 0) -> str:
-    return page.locator(".widget-output img").nth(index).get_attribute("src") or ""
+    return _read(lambda: page.locator(".widget-output img").nth(index).get_attribute("src", timeout=5000))
 
 
 def press(page, slider_index: int, key: str, times: int) -> None:
