@@ -66,14 +66,15 @@ def limits_argv(policy: Policy) -> list[str]:
 
 
 def kernel_manager(workdir: Path, control: Path, policy: Policy, confine: bool):
-    """A ``KernelManager`` whose kernel starts through :func:`kernel_argv`.
+    """An ``AsyncKernelManager`` (what nbclient expects: a blocking one would stall its
+    dead-kernel watch) whose kernel starts through :func:`kernel_argv`.
 
     Its kernelspec and (when confined) its Unix sockets and connection file live in
     ``control`` and ``workdir``: the sockets must be inside the sandbox's writable folder.
     """
     import json
 
-    from jupyter_client import KernelManager
+    from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec = control / "kernels" / "grading"
@@ -82,7 +83,7 @@ def kernel_manager(workdir: Path, control: Path, policy: Policy, confine: bool):
         {"argv": kernel_argv(workdir, policy, confine), "display_name": "grading", "language": "python"}))
     ksm = KernelSpecManager(kernel_dirs=[str(control / "kernels")], ensure_native_kernel=False)
     options = {"transport": "ipc", "ip": str(workdir / ".kernel")} if confine else {}
-    return KernelManager(kernel_name="grading", kernel_spec_manager=ksm,
+    return AsyncKernelManager(kernel_name="grading", kernel_spec_manager=ksm,
                          connection_file=str(workdir / ".kernel.json"), **options)
 
 

@@ -58,8 +58,13 @@ def lab(tmp_path_factory):
         release = notebooks.read(REPO / "release" / a / src.name)
         notebooks.write(release, root / "release" / a / src.name)
         notebooks.write(notebooks.solved_copy(release, notebooks.read(src)), root / "solved" / a / src.name)
+    # Render every cell (JupyterLab 4 virtualises off-screen cells, whose widgets would not exist).
+    settings = root / ".lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     port = _free_port()
-    env = dict(os.environ, OMP_NUM_THREADS="1", JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"))
+    env = dict(os.environ, OMP_NUM_THREADS="1", JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
+               JUPYTERLAB_SETTINGS_DIR=str(root / ".lab-settings"))
     env.pop("MPLBACKEND", None)  # the student's default: the inline backend
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
@@ -167,11 +172,32 @@ def wait_change(page, before: str, getter, timeout_s: float = 60) -> str:
 
 @pytest.mark.parametrize("assignment", lessons_with_widgets())
 def test_widgets_render_and_sliders_redraw_the_plot(lab, browser, assignment):
+    # A browser on a loaded 2-core machine is slow to settle: one retry, with the first
+    # failure's screenshot kept, before the test fails.
+    try:
+        _check_widgets(lab, browser, assignment)
+    except (AssertionError, playwright.Error) as first:
+        print(f"first attempt failed ({type(first).__name__}: {str(first)[:300]}); retrying once")
+        _check_widgets(lab, browser, assignment)
+
+
+def _check_widgets(lab, browser, assignment):
     base, _ = lab
     (src,) = notebooks.notebook_paths(REPO / "source", assignment)
     page, errors = open_notebook(browser, base, f"solved/{assignment}/{src.name}")
+    try:
+        _exercise_widgets(page, errors, assignment)
+    except Exception:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{assignment}-failure.png"))
+        raise
+    finally:
+        page.close()
+
+
+def _exercise_widgets(page, errors, assignment):
     run_all(page)
-    page.wait_for_selector(".widget-slider", timeout=60_000)
+    page.wait_for_selector(".widget-slider", timeout=120_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(".widget-slider").first.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / f"{assignment}-widgets.png"))
@@ -190,7 +216,6 @@ def test_widgets_render_and_sliders_redraw_the_plot(lab, browser, assignment):
     assert not errors, f"the browser console shows errors: {errors[:5]}"
     if assignment == "06_root_finding":
         assert "iterations" in status_text(page)
-    page.close()
 
 
 def test_unsolved_release_fails_readably_and_solved_passes(lab, browser):
