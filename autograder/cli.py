@@ -22,7 +22,7 @@ from pathlib import Path
 from . import gradebook, notebooks, reports, sandbox
 from .runner import Limits, NotebookResult, Reference, empty_result
 from .runner import grade as grade_one
-from .submissions import Submission, SubmissionError, discover, shard
+from .submissions import Submission, SubmissionError, digest, discover, shard
 from .workspace import REPO, Workspace
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
@@ -47,10 +47,32 @@ def load_references(course: Path) -> dict[str, Reference]:
     return refs
 
 
+class _Deadline(Exception):
+    pass
+
+
+def _on_deadline(signum, frame):
+    raise _Deadline()
+
+
 def _grade_and_render(sub: Submission, ref: Reference, out: Path, limits: Limits) -> dict:
-    """Worker: grade one submission, write its feedback; return the result as JSON data."""
+    """Worker: grade one submission, write its feedback; return the result as JSON data.
+
+    A hard deadline (the notebook limit plus two minutes for kernel start and shutdown)
+    guards against a grader that waits forever: the notebook then gets a result with the
+    reason, and the worker goes on to the next one."""
+    import signal
+
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    result = grade_one(sub, ref, out, limits)
+    deadline = int(limits.notebook_timeout) + 120
+    signal.signal(signal.SIGALRM, _on_deadline)
+    signal.alarm(deadline)
+    try:
+        result = grade_one(sub, ref, out, limits)
+    except _Deadline:
+        result = empty_result(sub, ref, "error", f"grading did not finish within {deadline} s (the grader's deadline)")
+    finally:
+        signal.alarm(0)
     autograded = out / "autograded" / sub.student / sub.assignment / ref.notebook_name
     page = reports.feedback_html(result, autograded if result.status == "graded" else None)
     target = out / "feedback" / sub.student / sub.assignment / Path(ref.notebook_name).with_suffix(".html").name
@@ -60,13 +82,11 @@ def _grade_and_render(sub: Submission, ref: Reference, out: Path, limits: Limits
 
 
 def _already_graded(out: Path, sub: Submission) -> bool:
-    import hashlib
-
     path = reports.result_path(out, sub.student, sub.assignment)
     if not path.exists():
         return False
     try:
-        return json.loads(path.read_text()).get("sha256") == hashlib.sha256(sub.notebook.read_bytes()).hexdigest()
+        return json.loads(path.read_text()).get("sha256") == digest(sub.notebook.read_bytes())
     except (OSError, ValueError):
         return False
 
@@ -110,13 +130,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     try:
         subs, problems = discover([Path(p) for p in args.submissions], names, scratch)
         if args.shard:
-            i, n = (int(x) for x in args.shard.split("/"))
-            subs = shard(subs, i, n)
+            subs = shard(subs, *args.shard)
         todo = [s for s in subs if args.force or not _already_graded(out, s)]
         print(f"grading {len(todo)} notebooks ({len(subs) - len(todo)} already graded, unchanged) with {args.jobs} jobs -> {out}", file=sys.stderr)
         hidden = tuple(str(p) for p in (course, out, *(Path(i).resolve() for i in args.submissions)))
         limits = Limits(args.cell_timeout, args.notebook_timeout, sandbox=not args.no_sandbox, hidden=hidden)
-        confined, why = sandbox.probe() if not args.no_sandbox else (False, "sandbox off (--no-sandbox): kernels run with resource limits only")
+        why = sandbox.probe()[1] if not args.no_sandbox else "sandbox off (--no-sandbox): kernels run with resource limits only"
         print(f"isolation: {why}", file=sys.stderr)
         t0 = time.perf_counter()
         failures = 0
@@ -236,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             assert 1 <= i <= n
         except (ValueError, AssertionError):
             parser.error(f"--shard {args.shard}: expected i/N with 1 <= i <= N")
+        args.shard = (i, n)
     try:
         return args.func(args)
     except (UsageError, SubmissionError) as err:

@@ -11,7 +11,9 @@ reported instead of silently scored:
 * a cell whose type was changed (code <-> markdown) is restored with its reference type
   (``retyped``);
 * a cell whose nbgrader metadata the student added or relabelled (a plain cell claiming to be
-  a test, a solution cell claiming points) loses that metadata (``relabelled``).
+  a test, a solution cell claiming points) loses that metadata (``relabelled``);
+* a kernelspec other than the assignment's is ignored (``kernelspec``): the notebook always
+  runs in the grader's own kernel.
 
 The reference is the *source* notebook when grading (hidden tests run) and the *release*
 notebook for a student's own check (only visible tests run).
@@ -29,7 +31,7 @@ from . import notebooks
 @dataclass(frozen=True)
 class Issue:
     grade_id: str
-    kind: str  # modified | missing | duplicate | retyped | relabelled
+    kind: str  # modified | missing | duplicate | retyped | relabelled | kernelspec
     detail: str
 
     def __str__(self) -> str:
@@ -107,7 +109,11 @@ def restore(student: NotebookNode, reference: NotebookNode, release: NotebookNod
         kept.insert(position, copy.deepcopy(stub))
         seen.add(gid)
 
-    out = copy.deepcopy(reference)
+    theirs = student.metadata.get("kernelspec", {})
+    ours = reference.metadata.get("kernelspec", {})
+    if theirs and (theirs.get("name") != ours.get("name") or set(theirs) - {"name", "display_name", "language"}):
+        issues.append(Issue("notebook", "kernelspec", f"kernelspec {str(theirs.get('name'))[:40]!r} ignored: the grader's own kernel runs it"))
+    out = copy.deepcopy(reference)  # the notebook's metadata (kernelspec too) is the assignment's
     out.cells = kept
     for cell in out.cells:
         if cell.cell_type == "code":

@@ -9,7 +9,6 @@ grade cell scores 0 with the reason. Scores follow nbgrader exactly
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -22,9 +21,9 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from . import notebooks, sandbox
+from . import notebooks, sandbox, tamper
 from .restore import restore
-from .submissions import MAX_NOTEBOOK_BYTES, Submission
+from .submissions import MAX_NOTEBOOK_BYTES, Submission, digest
 
 
 @dataclass
@@ -44,6 +43,7 @@ class CellResult:
     status: str               # passed | failed | not run | pending | unanswered
     message: str = ""
     seconds: float = 0.0
+    unguarded_points: float | None = None  # what the cell's own output said, when tampering voided it
 
 
 @dataclass
@@ -120,7 +120,8 @@ def kernel_env(workdir: Path) -> dict[str, str]:
     }
 
 
-def _score_cells(nb: NotebookNode, ref: Reference, stopped: dict[str, str], seconds: dict[str, float]) -> list[CellResult]:
+def _score_cells(nb: NotebookNode, ref: Reference, stopped: dict[str, str], seconds: dict[str, float],
+                 untrusted: dict[str, str] | None = None) -> list[CellResult]:
     from nbgrader.utils import determine_grade
 
     release_by_id = notebooks.cells_by_id(ref.release)
@@ -140,6 +141,10 @@ def _score_cells(nb: NotebookNode, ref: Reference, stopped: dict[str, str], seco
             results.append(CellResult(gid, "test", 0.0, most, "not run", stopped[gid]))
             continue
         points, _ = determine_grade(cell)
+        if untrusted and gid in untrusted:
+            results.append(CellResult(gid, "test", 0.0, most, "failed", untrusted[gid], round(seconds.get(gid, 0.0), 3),
+                                      unguarded_points=float(points or 0.0)))
+            continue
         message = ""
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
@@ -155,65 +160,177 @@ def _score_cells(nb: NotebookNode, ref: Reference, stopped: dict[str, str], seco
     return results
 
 
-def execute(nb: NotebookNode, workdir: Path, control: Path, limits: Limits) -> tuple[dict[str, str], dict[str, float], float, str]:
-    """Run ``nb`` in place; return (cells stopped with reason, seconds per grade cell, fixed cost, run note)."""
+MAX_CELL_OUTPUT = 2 * 2**20  # characters of output kept per cell (the rest is dropped, said so)
+
+
+def _client_class():
+    """nbclient's ``NotebookClient`` that keeps at most ``MAX_CELL_OUTPUT`` per cell, never
+    dropping what decides a score: an error is kept (its traceback cut) and dropped stderr
+    leaves a stderr note (nbgrader scores stderr as a failure)."""
     from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            content = msg.get("content", {})
+            size = sum(len(v) if isinstance(v, str) else len(str(v)) for v in content.values())
+            used = sum(len(str(o)) for o in outs)
+            if used + size <= MAX_CELL_OUTPUT:
+                return super().output(outs, msg, display_id, cell_index)
+            kind = msg["msg_type"]
+            if kind == "error":
+                content["traceback"] = [line[:2000] for line in content.get("traceback", [])[-20:]]
+                return super().output(outs, msg, display_id, cell_index)
+            stderr = kind == "stream" and content.get("name") == "stderr"
+            name = "stderr" if stderr else "stdout"
+            if not any(o.get("output_type") == "stream" and o.get("name") == name and "[grader:" in o.get("text", "") for o in outs):
+                outs.append(nbformat.v4.new_output("stream", name=name, text=f"\n[grader: output past {MAX_CELL_OUTPUT // 2**20} MiB dropped]\n"))
+            return None
+
+    return CappedClient
+
+
+@dataclass
+class Run:
+    """What executing a notebook found out."""
+
+    stopped: dict[str, str] = field(default_factory=dict)     # grade_id -> why it did not run
+    seconds: dict[str, float] = field(default_factory=dict)   # grade_id -> seconds it ran
+    fixed: float = 0.0                                        # kernel start + first code cell
+    note: str = ""                                            # why the run ended early
+    tampered_from: str | None = None                          # first test cell after which a check failed
+    tamper_reason: str = ""
+
+
+def _poll_in_steps(channel, step: float = 0.5) -> None:
+    """Make ``channel.get_msg(timeout)`` wait in steps of ``step`` seconds.
+
+    Under load, an asyncio ZMQ poll can miss the wake-up of a message that has arrived and
+    sleep out its whole timeout (seen here: a cell's reply read 60 s late, at the cell
+    timeout; with no timeout it would wait forever). Polling in short steps bounds that to
+    ``step``."""
+    from queue import Empty
+
+    whole = channel.get_msg
+
+    async def get_msg(timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = step if deadline is None else max(0.0, min(step, deadline - time.monotonic()))
+            try:
+                return await whole(timeout=wait)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
+def _integrity(client, index: int, code: str) -> list:
+    """Run grader code in the kernel as a throwaway cell (not saved); return its outputs."""
+    cell = nbformat.v4.new_code_cell(code)
+    kept = client.nb.cells[index]  # nbclient stores the executed cell at ``index``: put it back
+    try:
+        client.execute_cell(cell, index, store_history=False)
+    finally:
+        client.nb.cells[index] = kept
+    return cell.outputs
+
+
+def execute(nb: NotebookNode, workdir: Path, control: Path, limits: Limits) -> Run:
+    """Run ``nb`` in place in a fresh (confined) kernel, with an integrity check after each test cell."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     confine = limits.sandbox and sandbox.probe()[0]
     policy = sandbox.Policy(cpu_seconds=int(limits.notebook_timeout) + 30, hidden=limits.hidden)
-    client = NotebookClient(
-        nb, km=sandbox.kernel_manager(workdir, control, policy, confine),
+    km = sandbox.kernel_manager(workdir, control, policy, confine)
+    client = _client_class()(
+        nb, km=km,
         timeout=int(limits.cell_timeout), allow_errors=True,
         interrupt_on_timeout=False, record_timing=False, startup_timeout=60,
         resources={"metadata": {"path": str(workdir)}},
     )
-    stopped: dict[str, str] = {}
-    seconds: dict[str, float] = {}
-    note = ""
+    run = Run()
+    nonce = tamper.new_nonce()
     t_start = time.perf_counter()
-    fixed = 0.0
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+    def checked(index: int, label: str) -> None:
+        if run.tampered_from is None:
+            clean, why = tamper.read_check(_integrity(client, index, tamper.check_code(nonce)), nonce)
+            if not clean:
+                run.tampered_from, run.tamper_reason = label, why
+
     try:
         # The kernel process's own stderr (ZMQ notices, shutdown messages) is not the notebook's
         # output (that arrives over the kernel protocol) and would only clutter the grader's log.
         with client.setup_kernel(env=kernel_env(workdir), cwd=str(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-            fixed = time.perf_counter() - t_start
+            _poll_in_steps(client.kc.shell_channel)
+            _poll_in_steps(client.kc.iopub_channel)
+            client.timeout = max(1, int(limits.cell_timeout))
+            ready = _integrity(client, 0, tamper.prologue())
+            if any(o.get("output_type") == "error" for o in ready):
+                err = next(o for o in ready if o.get("output_type") == "error")
+                raise RuntimeError(f"the grader's integrity prologue failed: {err.get('ename')}: {err.get('evalue')}")
+            run.fixed = time.perf_counter() - t_start
             for n, index in enumerate(code_cells):
                 cell = nb.cells[index]
                 remaining = limits.notebook_timeout - (time.perf_counter() - t_start)
                 if remaining <= 0:
-                    note = f"the notebook ran past its {limits.notebook_timeout:g} s limit"
+                    run.note = f"the notebook ran past its {limits.notebook_timeout:g} s limit"
                     break
                 client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
                 t0 = time.perf_counter()
                 try:
                     client.execute_cell(cell, index)
+                    if notebooks.is_autograded_test(cell):
+                        checked(index, notebooks.grade_id(cell) or f"cell {index + 1}")
                 except CellTimeoutError:
-                    note = f"cell {notebooks.grade_id(cell) or index} ran past its {client.timeout} s limit"
+                    run.note = f"cell {notebooks.grade_id(cell) or index} ran past its {client.timeout} s limit"
                     code_cells = code_cells[n:]
                     break
                 except DeadKernelError:
-                    note = f"the kernel died in cell {notebooks.grade_id(cell) or index}"
+                    run.note = f"the kernel died in cell {notebooks.grade_id(cell) or index}"
                     code_cells = code_cells[n:]
                     break
                 finally:
                     if n == 0:
-                        fixed = time.perf_counter() - t_start
+                        run.fixed = time.perf_counter() - t_start
                     if notebooks.grade_id(cell):
-                        seconds[notebooks.grade_id(cell)] = time.perf_counter() - t0
+                        run.seconds[notebooks.grade_id(cell)] = time.perf_counter() - t0
             else:
                 code_cells = []
     except DeadKernelError:
-        note = note or "the kernel died"
+        run.note = run.note or "the kernel died"
     except RuntimeError as err:  # kernel failed to start
-        note = note or f"the kernel could not run: {err}"
-    if note:
+        run.note = run.note or f"the kernel could not run: {err}"
+    finally:
+        sandbox.sweep(km.grading_uid)
+    if run.note:
         for index in code_cells:
             gid = notebooks.grade_id(nb.cells[index])
             if gid:
-                stopped[gid] = note
-    return stopped, seconds, fixed, note
+                run.stopped[gid] = run.note
+    return run
+
+
+def _untrusted_cells(nb: NotebookNode, run: Run, findings: list[tamper.Finding]) -> dict[str, str]:
+    """Test cells whose result cannot be trusted -> why: those after the first tampering code
+    found by reading, and those from the first failed integrity check on."""
+    untrusted: dict[str, str] = {}
+    first_static = min((f.cell_index for f in findings), default=None)
+    after_check = False
+    for index, cell in enumerate(nb.cells):
+        gid = notebooks.grade_id(cell)
+        if not gid or not notebooks.is_autograded_test(cell):
+            continue
+        if gid == run.tampered_from:
+            after_check = True
+        if after_check:
+            untrusted[gid] = f"not trusted: the integrity check after this or an earlier test found {run.tamper_reason}"
+        elif first_static is not None and index > first_static:
+            f = next(f for f in findings if f.cell_index == first_static)
+            untrusted[gid] = f"not trusted: {f}"
+    return untrusted
 
 
 def grade(sub: Submission, ref: Reference, out_dir: Path, limits: Limits) -> NotebookResult:
@@ -223,7 +340,7 @@ def grade(sub: Submission, ref: Reference, out_dir: Path, limits: Limits) -> Not
         raw = sub.notebook.read_bytes()
     except OSError as err:
         return empty_result(sub, ref, "error", f"cannot read the notebook: {err}")
-    sha = hashlib.sha256(raw).hexdigest()
+    sha = digest(raw)
     if len(raw) > MAX_NOTEBOOK_BYTES:
         return empty_result(sub, ref, "error", f"the notebook is {len(raw) / 2**20:.0f} MiB (limit {MAX_NOTEBOOK_BYTES / 2**20:.0f} MiB)", sha)
     try:
@@ -243,15 +360,20 @@ def grade(sub: Submission, ref: Reference, out_dir: Path, limits: Limits) -> Not
         for extra in sub.files:
             if extra.is_file() and not extra.is_symlink():
                 shutil.copy2(extra, workdir / extra.name)
-        stopped, seconds, fixed, note = execute(nb, workdir, control, limits)
+        findings = tamper.static_findings(nb)
+        run = execute(nb, workdir, control, limits)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(control, ignore_errors=True)
 
+    untrusted = _untrusted_cells(nb, run, findings)
+    flags = [str(i) for i in issues] + [str(f) for f in findings]
+    if run.tampered_from is not None:
+        flags.append(f"tampering: the integrity check after {run.tampered_from} found {run.tamper_reason}")
     result = NotebookResult(
-        sub.student, sub.assignment, ref.notebook_name, "graded", note,
-        _score_cells(nb, ref, stopped, seconds), [str(i) for i in issues], sha,
-        round(time.perf_counter() - t0, 3), round(fixed, 3),
+        sub.student, sub.assignment, ref.notebook_name, "graded", run.note,
+        _score_cells(nb, ref, run.stopped, run.seconds, untrusted), flags, sha,
+        round(time.perf_counter() - t0, 3), round(run.fixed, 3),
     )
     target = out_dir / "autograded" / sub.student / sub.assignment / ref.notebook_name
     notebooks.write(nb, target)

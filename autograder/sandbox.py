@@ -7,7 +7,10 @@ and only the submission's temporary folder writable. The Python installation and
 ``course`` package are mounted back read-only so the notebook can import them. The kernel
 talks to the grader over Unix sockets in that folder (ZMQ ``ipc`` transport), since TCP on
 the host's loopback is out of its reach. ``prlimit`` bounds its address space, file size,
-CPU time and open files.
+CPU time, open files and processes. The process limit binds no one running as root, so a
+grader running as root starts each kernel as a user of its own (uid ``100000 + the worker's
+(a random uid above 200000) with ``setpriv``: a fork bomb then exhausts only its own
+allowance, and :func:`sweep` kills whatever that user left behind.
 
 Where bwrap is missing or cannot create namespaces, :func:`probe` says why and the grader
 falls back to the resource limits alone (and says so).
@@ -15,6 +18,8 @@ falls back to the resource limits alone (and says so).
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,6 +35,7 @@ class Policy:
     file_size: int = 64 * 2**20
     cpu_seconds: int = 600
     open_files: int = 512
+    processes: int = 256              # processes and threads of the kernel's user
     hidden: tuple[str, ...] = ()      # extra folders to hide (course, output, inputs)
 
 
@@ -57,12 +63,38 @@ def _python_roots() -> list[Path]:
     return sorted(roots, key=lambda p: len(p.parts))
 
 
-def limits_argv(policy: Policy) -> list[str]:
+def kernel_uid(confine: bool) -> int | None:
+    """A user of its own for a confined kernel when the grader is root (None: the grader's own).
+
+    Random, so no two kernels share one (not even one after another in the same worker, while
+    the first one's processes are still being torn down)."""
+    if not confine or os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return None
+    return 200_000 + secrets.randbelow(2**30)
+
+
+def sweep(uid: int | None) -> None:
+    """Kill every process left by a kernel's user (forked children that outlived the kernel)."""
+    if uid is None:
+        return
+    kill = shutil.which("kill") or "/bin/kill"
+    subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", kill, "-KILL", "-1"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False)
+
+
+def limits_argv(policy: Policy, uid: int | None = None) -> list[str]:
+    """``setpriv`` (to ``uid``) and ``prlimit`` with the policy's limits, as a command prefix."""
     prlimit = shutil.which("prlimit")
+    argv: list[str] = []
+    if uid is not None:
+        argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
     if prlimit is None:
-        return []
-    return [prlimit, f"--as={policy.memory}", f"--fsize={policy.file_size}", f"--cpu={policy.cpu_seconds}",
-            f"--nofile={policy.open_files}", "--core=0"]
+        return argv
+    # A process limit counts every process of the user: without a user of its own it would
+    # count the grader's too, so it is only set where it binds the kernel alone.
+    nproc = [f"--nproc={policy.processes}"] if uid is not None else []
+    return argv + [prlimit, f"--as={policy.memory}", f"--fsize={policy.file_size}", f"--cpu={policy.cpu_seconds}",
+                   f"--nofile={policy.open_files}", "--core=0", *nproc]
 
 
 def kernel_manager(workdir: Path, control: Path, policy: Policy, confine: bool):
@@ -77,24 +109,37 @@ def kernel_manager(workdir: Path, control: Path, policy: Policy, confine: bool):
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpecManager
 
+    uid = kernel_uid(confine)
+    if uid is not None:  # the kernel's own user owns its folder
+        for path in (workdir, *workdir.rglob("*")):
+            os.lchown(path, uid, uid)
+
+    class GradingKernelManager(AsyncKernelManager):
+        def write_connection_file(self, **kwargs) -> None:
+            super().write_connection_file(**kwargs)
+            if uid is not None:  # readable by the kernel's user (it is 0600)
+                os.chown(self.connection_file, uid, uid)
+
     spec = control / "kernels" / "grading"
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps(
-        {"argv": kernel_argv(workdir, policy, confine), "display_name": "grading", "language": "python"}))
+        {"argv": kernel_argv(workdir, policy, confine, uid), "display_name": "grading", "language": "python"}))
     ksm = KernelSpecManager(kernel_dirs=[str(control / "kernels")], ensure_native_kernel=False)
     options = {"transport": "ipc", "ip": str(workdir / ".kernel")} if confine else {}
-    return AsyncKernelManager(kernel_name="grading", kernel_spec_manager=ksm,
-                         connection_file=str(workdir / ".kernel.json"), **options)
+    km = GradingKernelManager(kernel_name="grading", kernel_spec_manager=ksm,
+                              connection_file=str(workdir / ".kernel.json"), **options)
+    km.grading_uid = uid  # for sweep() once the kernel is done
+    return km
 
 
-def kernel_argv(workdir: Path, policy: Policy, confine: bool) -> list[str]:
+def kernel_argv(workdir: Path, policy: Policy, confine: bool, uid: int | None = None) -> list[str]:
     """The command that starts a kernel for a notebook running in ``workdir``."""
     python = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     if not confine:
         return limits_argv(policy) + python
     # In its own PID namespace the kernel cannot see the grader's PID (JPY_PARENT_PID) and would
     # take it for dead; --die-with-parent ends the sandbox with the grader instead.
-    inner = limits_argv(policy) + python + ["--IPKernelApp.parent_handle=0"]
+    inner = limits_argv(policy, uid) + python + ["--IPKernelApp.parent_handle=0"]
     wanted = {Path("/tmp"), Path.home(), *(Path(h).resolve() for h in policy.hidden)}
     # a folder inside another hidden one needs no mount of its own (and gets none: no trace)
     hide = {h for h in wanted if not any(other in h.parents for other in wanted)}
@@ -104,10 +149,23 @@ def kernel_argv(workdir: Path, policy: Policy, confine: bool) -> list[str]:
     for folder in sorted(hide, key=lambda p: len(p.parts)):
         if folder.exists() and folder != Path("/"):
             argv += ["--tmpfs", str(folder)]
+    made: set[Path] = set()
+
+    def open_way(target: Path) -> list[str]:
+        """bwrap makes the folders leading to a mount point inside a hidden folder 0700:
+        create them 0755 first so that the kernel's user can reach ``target``."""
+        top = next((h for h in hide if target == h or h in target.parents), None)
+        steps: list[str] = []
+        for folder in reversed(target.parents):
+            if top is not None and top in folder.parents and folder not in made:
+                made.add(folder)
+                steps += ["--perms", "0755", "--dir", str(folder)]
+        return steps
+
     for root in _python_roots():
         if root.exists() and any(root == h or h in root.parents for h in hide):
-            argv += ["--ro-bind", str(root), str(root)]
-    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+            argv += open_way(root) + ["--ro-bind", str(root), str(root)]
+    argv += open_way(workdir) + ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     for folder in sorted(hide, key=lambda p: len(p.parts)):  # hidden means empty and read-only
         if folder.exists() and folder != Path("/"):
             argv += ["--remount-ro", str(folder)]

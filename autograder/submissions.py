@@ -38,6 +38,13 @@ class Submission:
         return f"{self.student}/{self.assignment}"
 
 
+def digest(data: bytes) -> str:
+    """The fingerprint a result records of the notebook it graded (a re-run skips an unchanged one)."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something in the input that is not a gradable submission (reported, not fatal)."""

@@ -243,7 +243,7 @@ def test_feedback_page_shows_results_without_hidden_tests(browser, tmp_path):
     notebooks.write(release, tmp_path / "submitted" / "bob" / "06_root_finding" / src.name)
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "submitted"), "--out", str(out),
-                           "--no-gradebook", "--quiet", "--jobs", "1"], capture_output=True, text=True, cwd=REPO)
+                           "--no-gradebook", "--quiet", "--jobs", "1"], capture_output=True, text=True, cwd=REPO, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto((out / "feedback" / "bob" / "06_root_finding" / "root_finding.html").as_uri())

@@ -322,7 +322,9 @@ def test_sandboxed_kernel_sees_no_course_output_or_classmates_and_has_no_network
     printed = "".join(o.get("text", "") for o in notebooks.read(out / "autograded" / "snoop" / A / NB).cells[2].outputs)
     assert "ALLOWED" not in printed and printed.count("blocked") == 5, printed
     assert not outside.exists()
-    assert results(out)["snoop"]["score"] == FULL  # the sandbox costs an honest solution nothing
+    r = results(out)
+    assert r["classmate"]["score"] == FULL  # the sandbox costs an honest solution nothing
+    assert r["snoop"]["flagged"] and any("socket" in i for i in r["snoop"]["issues"])  # and a snoop is told off
 
 
 def test_without_sandbox_the_grader_says_so(tmp_path):
