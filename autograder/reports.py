@@ -7,6 +7,7 @@ merge by copying their ``results/`` folders together and reporting again.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import json
 import re
@@ -98,6 +99,14 @@ def write_summary(results: list[NotebookResult], path: Path, problems: list[str]
     return path
 
 
+@functools.cache
+def _exporter():
+    """One HTML exporter per process (building one loads its templates: most of its cost)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="classic")
+
+
 def feedback_html(result: NotebookResult, notebook_path: Path | None) -> str:
     """A student's feedback: score table with messages, then the notebook as it ran, without hidden tests."""
     rows = "".join(
@@ -110,13 +119,12 @@ def feedback_html(result: NotebookResult, notebook_path: Path | None) -> str:
     body = ""
     if notebook_path is not None and notebook_path.exists():
         import nbformat
-        from nbconvert import HTMLExporter
 
         from .feedback import HideHiddenTests
 
         nb = nbformat.read(str(notebook_path), as_version=4)
         nb, _ = HideHiddenTests().preprocess(nb, {})
-        body, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+        body, _ = _exporter().from_notebook_node(nb)
     head = (
         f"<h1>{html.escape(result.assignment)}: {html.escape(result.student)}</h1>"
         f"<p class='score'>Score: {result.score:g} / {result.max_score:g}</p>"

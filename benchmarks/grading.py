@@ -5,8 +5,9 @@
 Builds K copies of the main job's three example students (correct, untouched, mistakes) for
 every lesson, grades them once with nbgrader (one notebook after another, in the course
 directory) and once with `course grade` (each notebook isolated in its own folder and kernel,
-N at a time, gradebook written), and prints the wall times, their ratio, and each notebook's
-fixed cost (kernel start + the imports cell) against its own compute.
+N at a time, gradebook written), then once more without the bubblewrap sandbox, and prints the
+wall times, their ratio, the sandbox's cost, and each notebook's fixed cost (kernel start, the
+integrity prologue and the imports cell) against its own compute.
 """
 from __future__ import annotations
 
@@ -63,6 +64,17 @@ def main(argv: list[str]) -> int:
         return 1
     print(f"course grade (isolated, {args.jobs} jobs, gradebook):    {t_ours:7.1f} s  ({t_ours / count:.2f} s per notebook)")
     print(f"ratio course / nbgrader: {t_ours / t_nbgrader:.2f}")
+
+    # The same run without bubblewrap (resource limits and tamper checks stay): the sandbox's cost.
+    t0 = time.perf_counter()
+    plain = subprocess.run([sys.executable, "-m", "autograder", "grade", str(ws.root / "submitted"), "--out", str(tmp / "plain"),
+                            "--jobs", str(args.jobs), "--quiet", "--no-sandbox"], capture_output=True, text=True)
+    t_plain = time.perf_counter() - t0
+    if plain.returncode != 0:
+        print(plain.stderr[-3000:])
+        return 1
+    print(f"course grade --no-sandbox (same, without bubblewrap): {t_plain:7.1f} s  -> sandbox cost {t_ours - t_plain:+.1f} s "
+          f"({(t_ours - t_plain) / count:+.2f} s per notebook)")
 
     records = [json.loads(p.read_text()) for p in (out / "results").glob("*/*.json")]
     print("\nper notebook (course grade, under the load of its own parallel jobs):")
