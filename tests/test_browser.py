@@ -115,11 +115,28 @@ def open_notebook(browser, base: str, path: str):
     return page, errors
 
 
-def run_all(page) -> None:
-    """Run every cell; JupyterLab's command resolves once the last cell has finished."""
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-                           timeout=180_000)
+RUN_ALL = """() => {
+    window.__runAllDone = false;
+    const done = () => { window.__runAllDone = true; };
+    window.jupyterapp.commands.execute('notebook:run-all-cells').then(done, done);
+}"""
+RAN_ALL = "window.__runAllDone === true && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'"
+
+
+def run_all(page, attempts: int = 2) -> None:
+    """Run every cell and wait until JupyterLab's command has settled and the kernel is idle.
+
+    The command's promise is not awaited by ``evaluate`` (that wait has no time limit, and a
+    reply lost between server and kernel would hang the test forever): a flag set when it
+    settles is polled with a timeout instead, and the run is started again once."""
+    for attempt in range(attempts):
+        page.evaluate(RUN_ALL)
+        try:
+            page.wait_for_function(RAN_ALL, timeout=150_000)
+            return
+        except playwright.TimeoutError:
+            if attempt == attempts - 1:
+                raise
 
 
 def outputs(page) -> list[list[dict]]:
