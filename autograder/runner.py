@@ -268,8 +268,8 @@ def execute(nb: NotebookNode, workdir: Path, control: Path, limits: Limits) -> R
             _poll_in_steps(client.kc.iopub_channel)
             client.timeout = max(1, int(limits.cell_timeout))
             ready = _integrity(client, 0, tamper.prologue())
-            if any(o.get("output_type") == "error" for o in ready):
-                err = next(o for o in ready if o.get("output_type") == "error")
+            err = next((o for o in ready if o.get("output_type") == "error"), None)
+            if err is not None:
                 raise RuntimeError(f"the grader's integrity prologue failed: {err.get('ename')}: {err.get('evalue')}")
             run.fixed = time.perf_counter() - t_start
             for n, index in enumerate(code_cells):
@@ -317,7 +317,7 @@ def _untrusted_cells(nb: NotebookNode, run: Run, findings: list[tamper.Finding])
     """Test cells whose result cannot be trusted -> why: those after the first tampering code
     found by reading, and those from the first failed integrity check on."""
     untrusted: dict[str, str] = {}
-    first_static = min((f.cell_index for f in findings), default=None)
+    first_static = min(findings, key=lambda f: f.cell_index, default=None)
     after_check = False
     for index, cell in enumerate(nb.cells):
         gid = notebooks.grade_id(cell)
@@ -327,9 +327,8 @@ def _untrusted_cells(nb: NotebookNode, run: Run, findings: list[tamper.Finding])
             after_check = True
         if after_check:
             untrusted[gid] = f"not trusted: the integrity check after this or an earlier test found {run.tamper_reason}"
-        elif first_static is not None and index > first_static:
-            f = next(f for f in findings if f.cell_index == first_static)
-            untrusted[gid] = f"not trusted: {f}"
+        elif first_static is not None and index > first_static.cell_index:
+            untrusted[gid] = f"not trusted: {first_static}"
     return untrusted
 
 

@@ -8,9 +8,9 @@ and only the submission's temporary folder writable. The Python installation and
 talks to the grader over Unix sockets in that folder (ZMQ ``ipc`` transport), since TCP on
 the host's loopback is out of its reach. ``prlimit`` bounds its address space, file size,
 CPU time, open files and processes. The process limit binds no one running as root, so a
-grader running as root starts each kernel as a user of its own (uid ``100000 + the worker's
-(a random uid above 200000) with ``setpriv``: a fork bomb then exhausts only its own
-allowance, and :func:`sweep` kills whatever that user left behind.
+grader running as root starts each kernel as a user of its own (a random uid above 200000)
+with ``setpriv``: a fork bomb then exhausts only its own allowance, and :func:`sweep` kills
+whatever that user left behind.
 
 Where bwrap is missing or cannot create namespaces, :func:`probe` says why and the grader
 falls back to the resource limits alone (and says so).

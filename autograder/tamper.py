@@ -280,6 +280,21 @@ def __grader_watch():
     def snap(obj):
         return {k: v for k, v in vars(obj).items() if k not in skip}
 
+    watched_lists = {
+        "input_transformers_cleanup": lambda: ip.input_transformers_cleanup,
+        "input_transformers_post": lambda: ip.input_transformers_post,
+        "input transformer manager": lambda: (ip.input_transformer_manager.cleanup_transforms
+                                              + ip.input_transformer_manager.line_transforms
+                                              + ip.input_transformer_manager.token_transformers),
+        "ast_transformers": lambda: ip.ast_transformers,
+        "sys.meta_path": lambda: sys.meta_path,
+        "sys.path_hooks": lambda: sys.path_hooks,
+    }
+
+    def hooks():
+        return {"sys.excepthook": sys.excepthook, "sys.displayhook": sys.displayhook, "sys.stdout": sys.stdout,
+                "sys.stderr": sys.stderr, "builtins.print": builtins.print}
+
     saved = {
         "modules": [(m, snap(m)) for m in modules],
         "classes": [(c, dict(vars(c))) for c in classes],
@@ -288,25 +303,9 @@ def __grader_watch():
         "kernel": dict(vars(ip.kernel)),
         "handlers": dict(ip.kernel.shell_handlers),
         "custom_exceptions": ip.custom_exceptions,
-        "lists": {name: list(get()) for name, get in [
-            ("input_transformers_cleanup", lambda: ip.input_transformers_cleanup),
-            ("input_transformers_post", lambda: ip.input_transformers_post),
-            ("input transformer manager", lambda: ip.input_transformer_manager.cleanup_transforms
-                + ip.input_transformer_manager.line_transforms + ip.input_transformer_manager.token_transformers),
-            ("ast_transformers", lambda: ip.ast_transformers),
-            ("sys.meta_path", lambda: sys.meta_path),
-            ("sys.path_hooks", lambda: sys.path_hooks)]},
-        "getters": {name: get for name, get in [
-            ("input_transformers_cleanup", lambda: ip.input_transformers_cleanup),
-            ("input_transformers_post", lambda: ip.input_transformers_post),
-            ("input transformer manager", lambda: ip.input_transformer_manager.cleanup_transforms
-                + ip.input_transformer_manager.line_transforms + ip.input_transformer_manager.token_transformers),
-            ("ast_transformers", lambda: ip.ast_transformers),
-            ("sys.meta_path", lambda: sys.meta_path),
-            ("sys.path_hooks", lambda: sys.path_hooks)]},
+        "lists": {name: list(get()) for name, get in watched_lists.items()},
         "events": {k: list(v) for k, v in ip.events.callbacks.items()},
-        "hooks": {"sys.excepthook": sys.excepthook, "sys.displayhook": sys.displayhook, "sys.stdout": sys.stdout,
-                  "sys.stderr": sys.stderr, "builtins.print": print},
+        "hooks": hooks(),
     }
     write = sys.stdout.write
     len_, vars_, sorted_, type_, method = len, vars, sorted, type, type(ip.run_cell)
@@ -345,7 +344,7 @@ def __grader_watch():
         handlers = ip.kernel.shell_handlers
         if len_(handlers) != len_(saved["handlers"]) or any(not is_(handlers.get(k), v) for k, v in saved["handlers"].items()):
             problems.append("kernel message handlers replaced")
-        for name, get in saved["getters"].items():
+        for name, get in watched_lists.items():
             now, before = list(get()), saved["lists"][name]
             if len_(now) != len_(before) or any(not is_(a, b) for a, b in zip(now, before)):
                 problems.append(f"{name} changed")
@@ -354,9 +353,7 @@ def __grader_watch():
                 if not any(is_(cb, old) for old in saved["events"].get(event, [])) and not str(getattr(cb, "__module__", "") or "").startswith(
                         ("matplotlib", "IPython", "ipykernel", "ipywidgets", "comm")):
                     problems.append(f"a {event} event hook was registered")
-        hooks = {"sys.excepthook": sys.excepthook, "sys.displayhook": sys.displayhook, "sys.stdout": sys.stdout,
-                 "sys.stderr": sys.stderr, "builtins.print": builtins.print}
-        for name, value in hooks.items():
+        for name, value in hooks().items():
             if not is_(value, saved["hooks"][name]):
                 problems.append(f"{name} replaced")
         if ip.custom_exceptions is not saved["custom_exceptions"]:
