@@ -4,25 +4,31 @@
     course report OUT [--merge SHARD_OUT ...]
     course check NOTEBOOK
 
-Exit codes: 0 the command did its work (a broken submission is a graded result with a reason,
-not a failure); 1 an internal error of the grader; 2 a usage error (bad arguments, no course).
+Exit codes of ``grade`` and ``report``: 0 the command did its work (a broken submission is a
+graded result with a reason, not a failure); 1 the grader itself failed on something; 2 a
+usage error (bad arguments, no course, a sandbox required but not available).
+``check``: 0 every visible test passed, 1 some did not, 2 a usage error.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import multiprocessing as mp
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
-from . import gradebook, notebooks, reports, sandbox
-from .runner import Limits, NotebookResult, Reference, empty_result
-from .runner import grade as grade_one
-from .submissions import Submission, SubmissionError, digest, discover, shard
+from . import gradebook, intake, notebooks, pipeline, sandbox
+from .intake import Submission, SubmissionError
+from .limits import Limits
+from .pipeline import Reference, empty_result
+from .report import Output, max_scores
+from .results import NotebookResult
 from .workspace import REPO, Workspace
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
@@ -55,40 +61,35 @@ def _on_deadline(signum, frame):
     raise _Deadline()
 
 
-def _grade_and_render(sub: Submission, ref: Reference, out: Path, limits: Limits) -> dict:
-    """Worker: grade one submission, write its feedback; return the result as JSON data.
+def deadline(ref: Reference, limits: Limits) -> int:
+    """Seconds a worker gives one notebook before it gives up on it, whatever it is doing."""
+    tests = sum(notebooks.is_autograded_test(c) for c in ref.source.cells)
+    return int(limits.startup_timeout + limits.notebook_timeout + tests * (limits.cell_timeout + limits.interrupt_grace)
+               + limits.deadline_margin)
 
-    A hard deadline (the notebook limit plus two minutes for kernel start and shutdown)
-    guards against a grader that waits forever: the notebook then gets a result with the
-    reason, and the worker goes on to the next one."""
-    import signal
 
+def grade_in_worker(sub: Submission, ref: Reference, out_root: Path, limits: Limits) -> tuple[dict, bool]:
+    """Worker: grade one submission and record it; (the result as JSON data, whether the grader failed).
+
+    A hard deadline guards against a grader that waits forever: the notebook then gets a
+    result with the reason, and the worker goes on to the next one."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    deadline = int(limits.notebook_timeout) + 120
+    out = Output(out_root)
+    seconds = deadline(ref, limits)
     signal.signal(signal.SIGALRM, _on_deadline)
-    signal.alarm(deadline)
+    signal.alarm(seconds)
+    failed = False
     try:
-        result = grade_one(sub, ref, out, limits)
+        result = pipeline.grade(sub, ref, out, limits)
     except _Deadline:
-        result = empty_result(sub, ref, "error", f"grading did not finish within {deadline} s (the grader's deadline)")
+        result = empty_result(sub, ref, "error", f"grading did not finish within {seconds} s (the grader's deadline)")
+    except Exception as err:  # a fault of the grader, not of the submission: recorded, and the run says so
+        failed = True
+        result = empty_result(sub, ref, "error", f"the grader failed on this notebook: {type(err).__name__}: {err}")
     finally:
         signal.alarm(0)
-    autograded = out / "autograded" / sub.student / sub.assignment / ref.notebook_name
-    page = reports.feedback_html(result, autograded if result.status == "graded" else None)
-    target = out / "feedback" / sub.student / sub.assignment / Path(ref.notebook_name).with_suffix(".html").name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page, encoding="utf-8")
-    return result.to_json()
-
-
-def _already_graded(out: Path, sub: Submission) -> bool:
-    path = reports.result_path(out, sub.student, sub.assignment)
-    if not path.exists():
-        return False
-    try:
-        return json.loads(path.read_text()).get("sha256") == digest(sub.notebook.read_bytes())
-    except (OSError, ValueError):
-        return False
+    out.save(result)
+    return result.to_json(), failed
 
 
 def prepare_gradebook(out: Path, course: Path, assignments: list[str]) -> Workspace:
@@ -104,85 +105,88 @@ def prepare_gradebook(out: Path, course: Path, assignments: list[str]) -> Worksp
     return ws
 
 
-def write_reports(out: Path, refs: dict[str, Reference], problems: list[str], ws: Workspace | None) -> list[NotebookResult]:
+def write_reports(out: Output, refs: dict[str, Reference], problems: list[str], ws: Workspace | None,
+                  isolation: str) -> list[NotebookResult]:
     """CSV, JUnit, summary from every result in ``out``; the gradebook too when ``ws`` is given."""
-    results = reports.load_all(out)
-    max_scores = {a: sum(notebooks.points(c) for c in r.source.cells if notebooks.meta(c).get("grade")) for a, r in refs.items()}
-    reports.write_csv(results, out / "grades.csv", max_scores)
-    reports.write_junit(results, out / "junit.xml")
-    reports.write_summary(results, out / "summary.md", problems)
+    results = out.load_all()
+    out.write_reports(results, max_scores({a: r.source for a, r in refs.items()}), problems, isolation)
     if ws is not None and results:
         gradebook.write(ws, results)
     return results
 
 
-def _assignments_in(out: Path) -> set[str]:
-    """Assignments that already have results in ``out``."""
-    return {p.stem for p in (out / "results").glob("*/*.json")}
+def _limits(args: argparse.Namespace) -> Limits:
+    require = args.require_sandbox if args.require_sandbox is not None else bool(os.environ.get("CI"))
+    return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                  sandbox=not args.no_sandbox, require_sandbox=require)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    course, out = args.course.resolve(), args.out.resolve()
+    course = args.course.resolve()
+    out = Output(args.out.resolve())
     refs = load_references(course)
+    limits = _limits(args)
+    confined, isolation = sandbox.isolation(limits)
+    if limits.require_sandbox and not confined:
+        why = sandbox.probe()[1] if limits.sandbox else "--no-sandbox was given"
+        raise UsageError(f"refusing to run student code without the sandbox ({why}). To get it: {sandbox.HOW_TO_GET_IT}; "
+                         "or pass --no-require-sandbox to grade with resource limits only")
     names = {r.notebook_name: a for a, r in refs.items()}
-    out.mkdir(parents=True, exist_ok=True)
+    out.root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="inputs-"))
     try:
-        subs, problems = discover([Path(p) for p in args.submissions], names, scratch)
+        subs, problems, conflicts = intake.discover([Path(p) for p in args.submissions], names, scratch, limits)
         if args.shard:
-            subs = shard(subs, *args.shard)
-        todo = [s for s in subs if args.force or not _already_graded(out, s)]
-        print(f"grading {len(todo)} notebooks ({len(subs) - len(todo)} already graded, unchanged) with {args.jobs} jobs -> {out}", file=sys.stderr)
-        hidden = tuple(str(p) for p in (course, out, *(Path(i).resolve() for i in args.submissions)))
-        limits = Limits(args.cell_timeout, args.notebook_timeout, sandbox=not args.no_sandbox, hidden=hidden)
-        why = sandbox.probe()[1] if not args.no_sandbox else "sandbox off (--no-sandbox): kernels run with resource limits only"
-        print(f"isolation: {why}", file=sys.stderr)
+            mine = intake.shard([*subs, *conflicts], *args.shard)
+            subs = [s for s in mine if isinstance(s, Submission)]
+            conflicts = [c for c in mine if isinstance(c, intake.Conflict)]
+        todo = [s for s in subs if args.force or out.recorded_sha(s.student, s.assignment) != s.sha256 or not s.sha256]
+        print(f"grading {len(todo)} notebooks ({len(subs) - len(todo)} already graded, unchanged) with {args.jobs} jobs -> {out.root}",
+              file=sys.stderr)
+        print(f"isolation: {isolation}", file=sys.stderr)
+        for c in conflicts:
+            out.save(replace(empty_result(Submission(c.student, c.assignment, Path()), refs[c.assignment], "error", c.reason), isolation=isolation))
         t0 = time.perf_counter()
         failures = 0
-        # nbgrader records the assignments in the gradebook while the notebooks are graded.
         gradebook_ready = None
-        if not args.no_gradebook:
+        if not args.no_gradebook:  # nbgrader records the assignments in the gradebook while the notebooks are graded
             gradebook_ready = ThreadPoolExecutor(1).submit(
-                prepare_gradebook, out, course, sorted({s.assignment for s in subs} | _assignments_in(out)))
+                prepare_gradebook, out.root, course, sorted({s.assignment for s in subs} | out.assignments()))
         if todo:
             from tqdm import tqdm
 
-            import multiprocessing as mp
-
             with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("spawn")) as pool:
-                futures = {pool.submit(_grade_and_render, s, refs[s.assignment], out, limits): s for s in todo}
+                futures = {pool.submit(grade_in_worker, s, refs[s.assignment], out.root, limits): s for s in todo}
                 for fut in tqdm(as_completed(futures), total=len(futures), unit="nb", disable=args.quiet or None, file=sys.stderr):
                     sub = futures[fut]
                     try:
-                        result = NotebookResult.from_json(fut.result())
+                        _, failed = fut.result()
+                        failures += failed
                     except Exception as err:  # a crashed worker: the notebook still gets a result
                         failures += 1
-                        result = empty_result(sub, refs[sub.assignment], "error", f"grader worker failed: {type(err).__name__}: {err}")
-                    reports.save(out, result)
+                        out.save(empty_result(sub, refs[sub.assignment], "error", f"grader worker failed: {type(err).__name__}: {err}", isolation))
         ws = gradebook_ready.result() if gradebook_ready is not None else None
-        results = write_reports(out, refs, [f"{p.path}: {p.reason}" for p in problems], ws)
-        print(f"graded {len(todo)} notebooks in {time.perf_counter() - t0:.1f} s; {len(results)} results in {out}", file=sys.stderr)
-        for p in problems:
-            print(f"input problem: {p.path}: {p.reason}", file=sys.stderr)
+        listed = [f"{p.path}: {p.reason}" for p in problems]
+        results = write_reports(out, refs, listed, ws, isolation)
+        print(f"graded {len(todo)} notebooks in {time.perf_counter() - t0:.1f} s; {len(results)} results in {out.root}", file=sys.stderr)
+        for p in listed:
+            print(f"input problem: {p}", file=sys.stderr)
         if not args.quiet:
-            print((out / "summary.md").read_text())
+            print(out.summary_path.read_text())
         return EXIT_INTERNAL if failures else EXIT_OK
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    out = args.out.resolve()
+    out = Output(args.out.resolve())
     refs = load_references(args.course.resolve())
     for shard_dir in args.merge:
-        shard_dir = shard_dir.resolve()
-        for sub in ("results", "autograded", "feedback"):
-            if (shard_dir / sub).is_dir():
-                shutil.copytree(shard_dir / sub, out / sub, dirs_exist_ok=True)
-    ws = None if args.no_gradebook else prepare_gradebook(out, args.course.resolve(), sorted(_assignments_in(out)))
-    results = write_reports(out, refs, [], ws)
-    print(f"{len(results)} results in {out}", file=sys.stderr)
-    print((out / "summary.md").read_text())
+        out.merge(Output(shard_dir.resolve()))
+    ws = None if args.no_gradebook else prepare_gradebook(out.root, args.course.resolve(), sorted(out.assignments()))
+    results = write_reports(out, refs, [], ws, "")
+    print(f"{len(results)} results in {out.root}", file=sys.stderr)
+    print(out.summary_path.read_text())
     return EXIT_OK
 
 
@@ -195,20 +199,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: not a notebook of this course ({', '.join(r.notebook_name for r in refs.values())})")
     ref = refs[match[0]]
     visible = Reference(ref.assignment, ref.notebook_name, ref.release, ref.release)
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout, sandbox=False)
+    raw = path.read_bytes()
+    files = tuple(p for p in path.parent.iterdir() if p.is_file() and p.suffix not in (".ipynb",) and p.stat().st_size < 2**24)
+    sub = Submission("you", ref.assignment, path, files, intake.digest(raw), len(raw))
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
-        sub = Submission("you", ref.assignment, path, tuple(p for p in path.parent.iterdir() if p.is_file() and p.suffix not in (".ipynb",)))
-        result = grade_one(sub, visible, Path(tmp), Limits(args.cell_timeout, args.notebook_timeout, sandbox=False))
+        result = pipeline.grade(sub, visible, Output(Path(tmp)), limits)
     if result.reason:
         print(f"note: {result.reason}")
-    for issue in result.issues:
-        print(f"note: {issue}")
+    for note in result.notes + result.issues:
+        print(f"note: {note}")
     tests = [c for c in result.cells if c.kind == "test"]
     for c in tests:
         mark = "PASS" if c.status == "passed" else "FAIL"
-        print(f"{mark}  {c.grade_id}" + (f"  {c.message}" if c.message else ""))
+        print(f"{mark}  {c.grade_id}  ({c.points or 0:g}/{c.max_points:g})" + (f"  {c.message}" if c.message else ""))
+    empty = [c.grade_id for c in result.cells if c.kind == "manual" and c.status == "unanswered"]
     passed = sum(c.status == "passed" for c in tests)
     print(f"{passed} passed, {len(tests) - passed} failed (visible tests only; more tests run when your work is graded)")
-    return EXIT_OK
+    if empty:
+        print(f"written answers still empty: {', '.join(empty)}")
+    return EXIT_OK if passed == len(tests) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,10 +233,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks graded at once (default: the cores)")
     g.add_argument("--shard", help="grade only slice i of N (1-based), e.g. 2/4, for a CI matrix; then `course report --merge`")
     g.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell (default 60)")
-    g.add_argument("--notebook-timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
+    g.add_argument("--notebook-timeout", type=float, default=300.0, help="seconds for the notebook's cells other than tests (default 300)")
     g.add_argument("--force", action="store_true", help="regrade submissions whose result is already there and unchanged")
     g.add_argument("--no-gradebook", action="store_true", help="skip writing nbgrader's gradebook.db (faster for shards)")
     g.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (resource limits only)")
+    g.add_argument("--require-sandbox", dest="require_sandbox", action="store_true", default=None,
+                   help="refuse to grade when the sandbox cannot be set up (the default when the CI variable is set)")
+    g.add_argument("--no-require-sandbox", dest="require_sandbox", action="store_false",
+                   help="grade with resource limits only when the sandbox cannot be set up, even in CI")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=cmd_grade)
 

@@ -93,13 +93,13 @@ def rows_from_gradebook(ws: Workspace, graded: dict[str, list[str]]) -> dict:
 
 
 def rows_from_results(out: Path) -> dict:
-    from .reports import load_all
+    from .report import Output
 
     return {
         (r.student, r.assignment): (sum(c.points or 0 for c in r.cells if c.kind == "test"),
                                     sum(c.max_points for c in r.cells if c.kind == "test"),
                                     sum(c.max_points for c in r.cells if c.points is None))
-        for r in load_all(out)
+        for r in Output(out).load_all()
     }
 
 

@@ -1,24 +1,42 @@
-"""nbgrader preprocessor for feedback: no hidden test code, no code in tracebacks.
+"""Feedback a student may read: results and messages; no hidden test, no script of anyone's.
 
-nbgrader's ``generate_feedback`` renders the autograded notebook as it ran, hidden tests and
-full IPython tracebacks included (a traceback quotes the lines around the failing one, which
-for a hidden test are hidden test code). This preprocessor, listed in
-``c.GenerateFeedback.preprocessors``, replaces every hidden-test region with one comment line
-and every error output's traceback with ``ExceptionName: message``; the check messages of
-:mod:`course.checks` already say what was expected and what was got.
+One filter serves both graders. As an nbgrader preprocessor (:class:`HideHiddenTests`, listed
+in ``c.GenerateFeedback.preprocessors``) and inside :func:`render` (``course grade``), it
+
+* replaces every hidden-test region with one comment line and every error's traceback with
+  ``ExceptionName: message`` (a traceback quotes the lines around the failing one, which for a
+  hidden test are hidden test code; the check messages already say what was expected);
+* keeps of each output only text, PNG and JPEG images (valid base64 only), and drops output
+  metadata: HTML, SVG, JavaScript, Markdown and widget outputs a notebook produced never reach
+  the page;
+* cuts a cell's source past ``Limits.feedback_cell_chars`` characters.
+
+nbconvert's ``SanitizeHTML`` then cleans the Markdown the student wrote, and the page
+:func:`render` makes carries a Content-Security-Policy that lets no script run at all.
 """
 from __future__ import annotations
 
-from nbgrader.preprocessors import NbGraderPreprocessor
-from nbformat import NotebookNode
+import copy
+import functools
+import html
+import re
 
+from nbformat import NotebookNode
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .limits import Limits
 from .notebooks import BEGIN_HIDDEN, END_HIDDEN
+from .results import NotebookResult
 
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
+SAFE_DATA = ("text/plain", "image/png", "image/jpeg")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
 
 
 def remove_hidden_regions(source: str) -> str:
-    """Replace each BEGIN/END HIDDEN TESTS region (delimiters included) with one note line."""
+    """Replace each BEGIN/END HIDDEN TESTS region (delimiters included) with one note line;
+    an unclosed region hides everything after its start."""
     out: list[str] = []
     inside = False
     for line in source.splitlines():
@@ -29,8 +47,6 @@ def remove_hidden_regions(source: str) -> str:
             inside = False
         elif not inside:
             out.append(line)
-    if inside:  # an unclosed region hides everything after its start
-        pass
     return "\n".join(out)
 
 
@@ -39,13 +55,80 @@ def short_error(output: NotebookNode) -> NotebookNode:
     return output
 
 
+def safe_output(output: NotebookNode) -> NotebookNode | None:
+    """The output with only what the page may show, or None if nothing is left."""
+    kind = output.get("output_type")
+    if kind == "error":
+        return short_error(output)
+    if kind == "stream":
+        return output
+    data = {k: v for k, v in dict(output.get("data", {})).items() if k in SAFE_DATA and isinstance(v, str)}
+    data = {k: v for k, v in data.items() if k == "text/plain" or _BASE64.match(v)}
+    if not data:
+        return None
+    output["data"] = data
+    output["metadata"] = {}
+    return output
+
+
+def filter_cell(cell: NotebookNode, limit: int) -> NotebookNode:
+    if len(cell.source) > limit:
+        cell.source = cell.source[:limit] + f"\n# ... ({len(cell.source) - limit} more characters not shown)"
+    if cell.cell_type == "code":
+        cell.source = remove_hidden_regions(cell.source)
+        cell.outputs = [o for o in (safe_output(o) for o in cell.get("outputs", [])) if o is not None]
+    cell.pop("attachments", None)  # pasted images: not needed to read the results
+    return cell
+
+
 class HideHiddenTests(NbGraderPreprocessor):
-    """Strip hidden tests and tracebacks from a notebook before it becomes feedback."""
+    """Strip hidden tests, tracebacks and unsafe outputs from a notebook before it becomes feedback."""
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
-        if cell.cell_type == "code":
-            cell.source = remove_hidden_regions(cell.source)
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    short_error(output)
-        return cell, resources
+        return filter_cell(cell, Limits().feedback_cell_chars), resources
+
+
+@functools.cache
+def _exporter():
+    """One HTML exporter per process (building one loads its templates: most of its cost)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="classic")
+
+
+def render(result: NotebookResult, nb: NotebookNode | None, limits: Limits) -> str:
+    """A student's feedback page: score table with messages, then the notebook as it ran (filtered)."""
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    rows = "".join(
+        f"<tr class='{c.status.replace(' ', '-')}'><td>{html.escape(c.grade_id)}</td><td>{c.status}</td>"
+        f"<td>{'pending' if c.points is None else f'{c.points:g}'} / {c.max_points:g}</td>"
+        f"<td><pre>{html.escape(c.message[:5000])}</pre></td></tr>"
+        for c in result.cells
+    )
+    notes = "".join(f"<li>{html.escape(n[:1000])}</li>" for n in result.notes + result.issues)
+    body = ""
+    if nb is not None:
+        shown = copy.deepcopy(nb)
+        shown.cells = [filter_cell(c, limits.feedback_cell_chars) for c in shown.cells]
+        shown, _ = SanitizeHTML().preprocess(shown, {})
+        body, _ = _exporter().from_notebook_node(shown)
+    head = (
+        f"<h1>{html.escape(result.assignment)}: {html.escape(result.student)}</h1>"
+        f"<p class='score'>Score: {result.score:g} / {result.max_score:g}</p>"
+        + (f"<p class='reason'>{html.escape(result.reason)}</p>" if result.reason else "")
+        + (f"<ul class='issues'>{notes}</ul>" if notes else "")
+        + "<style>.fb td, .fb th {padding: 4px 10px; text-align: left; vertical-align: top}"
+        " .fb tr.passed td:nth-child(2) {color: #1a7f37} .fb tr.failed td:nth-child(2), .fb tr.not-run td:nth-child(2) {color: #cf222e}"
+        " .fb pre {margin: 0; white-space: pre-wrap}</style>"
+        + "<table class='fb' border='1'><tr><th>cell</th><th>result</th><th>points</th><th>message</th></tr>"
+        + rows + "</table><hr>"
+    )
+    policy = f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+    match = re.search(r"<head[^>]*>", body)
+    if match:
+        body = body[: match.end()] + policy + body[match.end():]
+    match = re.search(r"<body[^>]*>", body)
+    if match:
+        return body[: match.end()] + head + body[match.end():]
+    return f"<!DOCTYPE html><html><head><meta charset='utf-8'>{policy}<title>feedback</title></head><body>{head}{body}</body></html>"

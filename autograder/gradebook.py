@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from .runner import NotebookResult
+from .results import NotebookResult
 from .workspace import Workspace
 
 

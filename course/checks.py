@@ -19,6 +19,12 @@ Conventions
   a failing test shows the test's line and the message, not the checking machinery.
 * The default tolerances let a correct float32 solution pass (``rtol=1e-5, atol=1e-6``);
   hidden tests that run in float64 pass tighter ones.
+* Values that come from a probe (:mod:`course.probing`) may be a :class:`~course.wire.Raised`
+  record (the student's call raised) or a :class:`~course.wire.Foreign` marker (an object the
+  wire does not carry): every check fails on them with a message that says so.
+
+The test cells' probes and judges are made with :func:`probe`, :func:`judge` and
+:func:`attempt`, re-exported here from :mod:`course.probing`.
 """
 from __future__ import annotations
 
@@ -29,7 +35,13 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import torch
 
+from .probing import attempt, judge, probe
+from .wire import Foreign, Raised
+
 __all__ = [
+    "probe",
+    "judge",
+    "attempt",
     "CheckFailed",
     "check_type",
     "check_float",
@@ -41,6 +53,7 @@ __all__ = [
     "check_true",
     "check_finite",
     "check_all_close",
+    "check_raised",
 ]
 
 # Captured at import so that later rebinding of these names cannot change what a check accepts.
@@ -61,12 +74,21 @@ def _fail(name: str, what: str) -> None:
 
 def _type_name(value: Any) -> str:
     t = type(value)
+    if t is Foreign:
+        return value.type_name
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _not_raised(name: str, got: Any) -> None:
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
+    if type(got) is Raised:
+        _fail(name, f"your code raised {got}")
 
 
 def check_type(name: str, got: Any, expected: type | tuple[type, ...]) -> None:
     """Fail unless ``type(got)`` is exactly one of ``expected`` (subclasses are rejected)."""
     __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
+    _not_raised(name, got)
     allowed = expected if isinstance(expected, tuple) else (expected,)
     if not any(type(got) is t for t in allowed):
         names = " or ".join(t.__name__ for t in allowed)
@@ -75,6 +97,7 @@ def check_type(name: str, got: Any, expected: type | tuple[type, ...]) -> None:
 
 def _as_float(name: str, got: Any) -> float:
     __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
+    _not_raised(name, got)
     if type(got) is bool or not any(type(got) is t for t in _FLOAT_TYPES):
         _fail(name, f"expected a Python float (or int), got {_type_name(got)}"
               + (" - call .item() to turn a one-element tensor into a float" if type(got) in _TENSOR_TYPES else ""))
@@ -107,6 +130,7 @@ def check_float(name: str, got: Any, expected: float, *, rtol: float = 1e-5, ato
 def check_int(name: str, got: Any, expected: int) -> None:
     """Exact equality for an integer count (``int`` or a NumPy integer; not ``bool``)."""
     __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
+    _not_raised(name, got)
     if type(got) is bool or not any(type(got) is t for t in (int, np.int64, np.int32)):
         _fail(name, f"expected an int, got {_type_name(got)}")
     if int(got) != int(expected):
@@ -221,6 +245,7 @@ def check_raises(
 def check_true(name: str, condition: Any, message: str) -> None:
     """Fail with ``message`` unless ``condition`` is the real ``True`` (not merely truthy)."""
     __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
+    _not_raised(name, condition)
     if not (condition is True or type(condition) is np.bool_ and bool(condition)):
         _fail(name, message)
 
@@ -235,3 +260,27 @@ def check_all_close(name: str, got: Iterable[Any], expected: Sequence[float], *,
     for i, (g, e) in enumerate(zip(items, expected)):
         check_float(f"{name}[{i}]", g, e, rtol=rtol, atol=atol)
 
+
+
+def _matches(raised: Raised, expected: type[BaseException] | str) -> bool:
+    return raised.is_a(expected if isinstance(expected, str) else expected.__name__)
+
+
+def check_raised(
+    name: str,
+    got: Any,
+    exception: type[BaseException] | str | tuple[type[BaseException] | str, ...],
+    match: str | None = None,
+) -> None:
+    """Judge side of :func:`check_raises`: ``got`` (from :func:`attempt`) must be a
+    :class:`Raised` record of ``exception`` (a class, its name, or a tuple of either;
+    subclasses count), with ``match`` in its message when given."""
+    __tracebackhide__ = True  # IPython shows the test line and the message, not these internals
+    expected = exception if isinstance(exception, tuple) else (exception,)
+    names = " or ".join(e if isinstance(e, str) else e.__name__ for e in expected)
+    if type(got) is not Raised:
+        _fail(name, f"expected {names}, but it returned {_type_name(got)} without raising")
+    if not any(_matches(got, e) for e in expected):
+        _fail(name, f"expected {names}, but it raised {got}")
+    if match is not None and match not in got.message:
+        _fail(name, f"raised {got.name} as expected, but its message {got.message!r} does not mention {match!r}")

@@ -1,14 +1,20 @@
-"""Autograde every lesson once per test session: the solution, the untouched release, each mutant.
+"""Grade every lesson once per test session, through plain nbgrader and through `course grade`.
 
-``graded(assignment)`` builds a scratch nbgrader course (see ``autograder.workspace``),
-regenerates the release with nbgrader, adds the submissions as students, runs
-``nbgrader autograde`` and ``generate_feedback`` once, and keeps the result for every test of
-that lesson (tests of one lesson share an xdist group, hence a worker).
+The class of a lesson: the reference solution, the untouched release, each mutant and each
+fairness variant. ``graded(assignment)`` builds a scratch nbgrader course (see
+``autograder.workspace``), regenerates the release with nbgrader, adds the class as
+students, runs ``nbgrader autograde`` and ``generate_feedback`` once; ``course_graded``
+grades the same notebooks with ``course grade``. Tests of one lesson share an xdist group
+(hence a worker), so each lesson is graded once by each grader.
 """
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +39,24 @@ def mutant_student(name: str) -> str:
     return f"mutant-{name}".replace("_", "-")
 
 
+def fair_student(name: str) -> str:
+    return f"fair-{name}".replace("_", "-")
+
+
+def mutants_of(assignment: str) -> list[mutant.Mutant]:
+    return list(mutant.load(assignment).MUTANTS) if mutant.has_mutants(assignment) else []
+
+
+def class_of(assignment: str, source, release) -> dict[str, notebooks.NotebookNode]:
+    """Student -> notebook: the solution, the untouched release, every mutant and variant."""
+    students = {SOLUTION: notebooks.solved_copy(release, source), RELEASE: release}
+    for m in mutants_of(assignment):
+        students[mutant_student(m.name)] = mutant.submission(release, source, [m])
+    for v in mutant.variants(assignment):
+        students[fair_student(v.name)] = mutant.variant_submission(release, source, v)
+    return students
+
+
 @dataclass
 class GradedLesson:
     assignment: str
@@ -48,27 +72,51 @@ class GradedLesson:
         return self.ws.feedback_html(student, self.assignment).read_text(encoding="utf-8")
 
 
-def mutants_of(assignment: str) -> list[mutant.Mutant]:
-    return list(mutant.load(assignment).MUTANTS) if mutant.has_mutants(assignment) else []
-
-
 @cache
 def graded(assignment: str) -> GradedLesson:
+    """The lesson's class through plain ``nbgrader autograde`` and ``generate_feedback``."""
     root = Path(tempfile.mkdtemp(prefix=f"graded-{assignment}-"))
     ws = Workspace(root, assignments=[assignment])
     ws.generate(assignment)
     source = notebooks.read(ws.source_notebook(assignment))
-    committed = REPO / "release" / assignment / ws.source_notebook(assignment).name
-    release = notebooks.read(committed)
-    ws.add_submission(SOLUTION, assignment, notebooks.solved_copy(release, source))
-    ws.add_submission(RELEASE, assignment, release)
-    for m in mutants_of(assignment):
-        ws.add_submission(mutant_student(m.name), assignment, mutant.submission(release, source, [m]))
+    release = notebooks.read(REPO / "release" / assignment / ws.source_notebook(assignment).name)
+    students = class_of(assignment, source, release)
+    for student, nb in students.items():
+        ws.add_submission(student, assignment, nb)
     ws.autograde(assignment)
     ws.feedback(assignment)
-    students = [SOLUTION, RELEASE] + [mutant_student(m.name) for m in mutants_of(assignment)]
     scores = {s: ws.scores(s, assignment) for s in students}
     return GradedLesson(assignment, ws, source, release, scores)
+
+
+@dataclass
+class CourseGraded:
+    out: Path
+    results: dict[str, dict]     # student -> result JSON
+    returncode: int
+    stderr: str
+
+    def points(self, student: str) -> dict[str, float | None]:
+        return {c["grade_id"]: c["points"] for c in self.results[student]["cells"]}
+
+
+@cache
+def course_graded(assignment: str) -> CourseGraded:
+    """The same class through ``course grade`` (sandboxed where bubblewrap runs)."""
+    root = Path(tempfile.mkdtemp(prefix=f"course-{assignment}-"))
+    source = notebooks.read(next((REPO / "source" / assignment).glob("*.ipynb")))
+    name = next((REPO / "source" / assignment).glob("*.ipynb")).name
+    release = notebooks.read(REPO / "release" / assignment / name)
+    for student, nb in class_of(assignment, source, release).items():
+        notebooks.write(nb, root / "submitted" / student / assignment / name)
+    out = root / "out"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env.pop("CI", None)  # the sandbox is used where it runs; its refusal has tests of its own
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "submitted"), "--out", str(out),
+                           "--jobs", "2", "--quiet", "--no-gradebook"], capture_output=True, text=True, timeout=1800,
+                          cwd=REPO, env=env)
+    results = {p.parent.name: json.loads(p.read_text()) for p in (out / "results").glob(f"*/{assignment}.json")}
+    return CourseGraded(out, results, proc.returncode, proc.stderr)
 
 
 def lesson_params() -> list:
@@ -80,4 +128,12 @@ def mutant_params() -> list:
         pytest.param(a, m, id=f"{a}-{m.name}", marks=pytest.mark.xdist_group(a))
         for a in ASSIGNMENTS
         for m in mutants_of(a)
+    ]
+
+
+def variant_params() -> list:
+    return [
+        pytest.param(a, v, id=f"{a}-{v.name}", marks=pytest.mark.xdist_group(a))
+        for a in ASSIGNMENTS
+        for v in mutant.variants(a)
     ]

@@ -116,3 +116,85 @@ def test_manual_answers_have_points(path: Path):
     for cell in notebooks.read(path).cells:
         if notebooks.is_manual_answer(cell):
             assert notebooks.points(cell) > 0
+
+
+def _test_cells(path: Path):
+    return [c for c in notebooks.read(path).cells if notebooks.is_autograded_test(c)]
+
+
+def _decorated(node, name: str) -> bool:
+    import ast
+
+    for d in getattr(node, "decorator_list", []):
+        target = d.func if isinstance(d, ast.Call) else d
+        if (isinstance(target, ast.Attribute) and target.attr == name) or (isinstance(target, ast.Name) and target.id == name):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("path", params)
+def test_test_cells_are_probes_and_judges(path: Path):
+    """Top level: imports, functions, constants; every probe judged once; no student call outside a probe."""
+    import ast
+
+    for cell in _test_cells(path):
+        gid = notebooks.grade_id(cell)
+        body = ast.parse(cell.source).body
+        probes = [n.name for n in body if _decorated(n, "probe")]
+        judged = []
+        for node in body:
+            ok = isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)) or (
+                isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(isinstance(n, ast.Call) for n in ast.walk(node)))
+            assert ok, f"{gid} line {node.lineno}: only imports, functions and constants belong at a test cell's top level"
+            if _decorated(node, "judge"):
+                (decorator,) = [d for d in node.decorator_list if isinstance(d, ast.Call)]
+                assert len(decorator.args) == 1 and isinstance(decorator.args[0], ast.Name), f"{gid}: @judge takes one probe name"
+                judged.append(decorator.args[0].id)
+        assert probes, f"{gid} has no probe"
+        assert sorted(judged) == sorted(probes) and len(set(probes)) == len(probes), (
+            f"{gid}: every probe needs exactly one judge (probes {probes}, judged {judged})")
+        names = [n.name for n in body if isinstance(n, ast.FunctionDef) and n.name != "_"]
+        assert len(names) == len(set(names)), f"{gid}: a function name is defined twice"
+
+
+@pytest.mark.parametrize("path", params)
+def test_probes_have_a_label_and_judges_read_answers_strictly(path: Path):
+    import ast
+
+    for cell in _test_cells(path):
+        gid = notebooks.grade_id(cell)
+        for node in ast.parse(cell.source).body:
+            if _decorated(node, "probe"):
+                assert ast.get_docstring(node), f"{gid}: probe {node.name} needs a docstring: its label in messages"
+            if _decorated(node, "judge"):
+                lax = [n.lineno for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                       and n.func.id == "zip" and not any(k.arg == "strict" for k in n.keywords)]
+                assert not lax, f"{gid}: zip() in a judge must be strict=True (an answer with fewer items must fail), lines {lax}"
+
+
+@pytest.mark.parametrize("path", params)
+def test_tasks_with_forbidden_calls_say_so(path: Path):
+    import ast
+
+    cells = notebooks.read(path).cells
+    for i, cell in enumerate(cells):
+        if not notebooks.is_autograded_test(cell):
+            continue
+        forbids = [kw for n in ast.parse(cell.source).body for d in getattr(n, "decorator_list", [])
+                   if isinstance(d, ast.Call) for kw in d.keywords if kw.arg == "forbid"]
+        if not forbids:
+            continue
+        text = next((c.source for c in reversed(cells[:i]) if c.cell_type == "markdown" and not notebooks.meta(c)), "")
+        assert "Off limits here" in text, f"{notebooks.grade_id(cell)} forbids calls, but its task text has no '*Off limits here:*' line"
+
+
+@pytest.mark.parametrize("path", params)
+def test_student_facing_text_never_calls_the_original_course_the_seed(path: Path):
+    import re
+
+    wording = re.compile(r"\bthe seed\b|\bseed's\b|\bseeds\b|\bseed notebook|\bseed (task|lecture|assignment|homework)", re.I)
+    for i, cell in enumerate(notebooks.read(path).cells):
+        text = cell.source if cell.cell_type == "markdown" else "\n".join(
+            line.split("#", 1)[1] for line in cell.source.splitlines() if "#" in line)
+        found = wording.findall(text)
+        assert not found, f"cell {notebooks.grade_id(cell) or i}: says {found[0]!r}: students read 'seed' as a random seed; say 'the original course'"

@@ -1,4 +1,5 @@
 """Plausible wrong solutions for 05_softmax_function, each with the test cell that must catch it."""
+from tests.mutant import delegates as _delegates
 from tests.mutant import edit as _mutant
 
 
@@ -37,3 +38,46 @@ MUTANTS = [
 ]
 
 DEMO = ["jacobian_diagonal_only", "backward_forgets_factor_p"]
+
+# Calls of what the tasks forbid: each loses exactly its task's points, and the message names the call.
+_FORWARD_CELLS = ["test_softmax_forward", "test_softmax_backward", "test_softmax_gradcheck_and_stability"]
+_BACKWARD_BY_AUTOGRAD = '''
+class Softmax(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input, dim):
+        shifted = input - input.amax(dim=dim, keepdim=True)
+        exps = shifted.exp()
+        ctx.save_for_backward(input)
+        ctx.dim = dim
+        return exps / exps.sum(dim=dim, keepdim=True)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        with torch.enable_grad():
+            x = input.detach().requires_grad_(True)
+            shifted = x - x.amax(dim=ctx.dim, keepdim=True)
+            out = shifted.exp() / shifted.exp().sum(dim=ctx.dim, keepdim=True)
+            (grad,) = torch.autograd.grad(out, x, grad_output)
+        return grad, None
+
+
+def softmax(x, dim=-1):
+    return Softmax.apply(x, dim)
+'''
+
+MUTANTS += [
+    _delegates("jacobian_by_autograd", "softmax_jacobian asks torch.autograd.functional.jacobian for J",
+               "jacobian_code", [("return torch.diag(p) - torch.outer(p, p)",
+                                  "return torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim=0), p.log())")],
+               ["test_jacobian"], says="torch.autograd"),
+    _delegates("forward_calls_torch_softmax", "Softmax.forward returns torch.softmax", "softmax_code",
+               [("out = exps / exps.sum(dim=dim, keepdim=True)", "out = torch.softmax(input, dim)")],
+               _FORWARD_CELLS, says="torch.softmax"),
+    _delegates("forward_calls_nn_softmax", "Softmax.forward uses the nn.Softmax layer", "softmax_code",
+               [("out = exps / exps.sum(dim=dim, keepdim=True)", "out = torch.nn.Softmax(dim=dim)(input)")],
+               _FORWARD_CELLS, says="softmax"),
+    _delegates("backward_by_autograd", "Softmax.backward differentiates its forward with torch.autograd.grad",
+               "softmax_code", _BACKWARD_BY_AUTOGRAD, ["test_softmax_backward", "test_softmax_gradcheck_and_stability"],
+               says="torch.autograd.grad"),
+]
