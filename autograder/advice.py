@@ -172,10 +172,23 @@ class _Reader(ast.NodeVisitor):
             magic = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
             if magic in RISKY_MAGICS or not isinstance(magic, str):
                 self.note(node, f"runs the IPython magic `%{magic}`, whose code the reader cannot see")
+            elif method == "run_cell_magic" and len(node.args) > 2 and isinstance(node.args[2], ast.Constant):
+                self._read_body(node, str(node.args[2].value))  # %%capture, %%time ...: the body is Python
         elif method in ("system", "getoutput"):
             self.note(node, "runs a shell command")
         elif method in SHELL_INTERNALS or method.startswith("_"):
             self.note(node, f"reaches into the IPython shell (`get_ipython().{method}`)")
+
+    def _read_body(self, node: ast.AST, body: str) -> None:
+        try:
+            tree = ast.parse(python_source(body))
+        except Exception:  # unreadable: it fails when it runs
+            return
+        if _depth(tree, 200) <= 200:
+            inner = _Reader({**self.imported, **_imports_in(tree, everywhere=True)})
+            inner.visit(tree)
+            line = getattr(node, "lineno", 0)
+            self.reasons.extend((line, f"inside a cell magic: {reason}") for _, reason in inner.reasons)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         store = isinstance(node.ctx, (ast.Store, ast.Del))
@@ -222,28 +235,39 @@ class _Reader(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if item.name in ("__instancecheck__", "__subclasscheck__"):
+                if item.name in ("__torch_function__", "__torch_dispatch__"):
+                    self.note(item, f"`{node.name}.{item.name}` can change what torch returns or hide calls from the test")
+                elif item.name in ("__instancecheck__", "__subclasscheck__"):
                     self.note(item, f"`{node.name}.{item.name}` lets an object pass for another type")
                 elif item.name in CONSTANT_COMPARISONS and _bool_returns(item):
                     self.note(item, f"`{node.name}.{item.name}` returns a fixed answer whatever it compares")
         self.generic_visit(node)
 
 
-def imported_names(nb: NotebookNode) -> dict[str, str]:
+def _imports_in(tree: ast.AST, everywhere: bool) -> dict[str, str]:
+    """Names bound by the import statements of ``tree`` (its top level, or anywhere)."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree) if everywhere else getattr(tree, "body", []):
+        if isinstance(node, ast.Import):
+            names.update({(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0]) for a in node.names})
+        elif isinstance(node, ast.ImportFrom):
+            names.update({(a.asname or a.name): f"{node.module}.{a.name}" for a in node.names if a.name != "*"})
+    return names
+
+
+def imported_names(nb: NotebookNode, limits: Limits | None = None) -> dict[str, str]:
     """Names bound by import statements in any code cell -> what they import."""
+    limits = limits or Limits()
     names: dict[str, str] = {}
     for cell in nb.cells:
-        if cell.cell_type != "code" or len(cell.source) > 200_000:
+        if cell.cell_type != "code" or len(cell.source) > limits.reader_cell_chars:
             continue
         try:
             tree = ast.parse(python_source(cell.source))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        except Exception:  # unreadable code imports nothing the reader can know of
             continue
-        for node in tree.body if not editable(cell) else ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update({(a.asname or a.name.split(".")[0]): (a.name if a.asname else a.name.split(".")[0]) for a in node.names})
-            elif isinstance(node, ast.ImportFrom):
-                names.update({(a.asname or a.name): f"{node.module}.{a.name}" for a in node.names if a.name != "*"})
+        if _depth(tree, limits.reader_depth) <= limits.reader_depth:
+            names.update(_imports_in(tree, everywhere=editable(cell)))
     return names
 
 
@@ -255,12 +279,12 @@ def read_cell(source: str, imported: dict[str, str], limits: Limits) -> list[tup
         tree = ast.parse(python_source(source))
     except SyntaxError:
         return []  # it fails when it runs, and the student sees where
-    except (ValueError, RecursionError, MemoryError) as err:
+    except Exception as err:  # IPython's transformer or the parser gave up: say so, never raise
         return [(0, f"the reader could not parse this cell ({type(err).__name__})")]
     depth = _depth(tree, limits.reader_depth)
     if depth > limits.reader_depth:
         return [(0, f"code nested more than {limits.reader_depth} levels deep: not read")]
-    reader = _Reader(imported)
+    reader = _Reader({**imported, **_imports_in(tree, everywhere=True)})
     try:
         reader.visit(tree)
     except RecursionError:
@@ -283,7 +307,7 @@ def _depth(tree: ast.AST, limit: int) -> int:
 def read(nb: NotebookNode, limits: Limits | None = None) -> list[Advice]:
     """Advice on the student-written code cells of ``nb`` (restored, as run)."""
     limits = limits or Limits()
-    imported = imported_names(nb)
+    imported = imported_names(nb, limits)
     found: list[Advice] = []
     for index, cell in enumerate(nb.cells):
         if not editable(cell):

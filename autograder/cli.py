@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import signal
 import sys
@@ -27,6 +28,7 @@ from . import gradebook, intake, notebooks, pipeline, sandbox
 from .intake import Submission, SubmissionError
 from .limits import Limits
 from .pipeline import Reference, empty_result
+from .progress import Progress
 from .report import Output, max_scores
 from .results import NotebookResult
 from .workspace import REPO, Workspace
@@ -68,8 +70,9 @@ def deadline(ref: Reference, limits: Limits) -> int:
                + limits.deadline_margin)
 
 
-def grade_in_worker(sub: Submission, ref: Reference, out_root: Path, limits: Limits) -> tuple[dict, bool]:
-    """Worker: grade one submission and record it; (the result as JSON data, whether the grader failed).
+def grade_in_worker(sub: Submission, ref: Reference, out_root: Path, limits: Limits) -> tuple[dict, bool, int]:
+    """Worker: grade one submission and record it; (the result as JSON data, whether the grader
+    failed, the worker's peak memory in KiB so far).
 
     A hard deadline guards against a grader that waits forever: the notebook then gets a
     result with the reason, and the worker goes on to the next one."""
@@ -89,7 +92,7 @@ def grade_in_worker(sub: Submission, ref: Reference, out_root: Path, limits: Lim
     finally:
         signal.alarm(0)
     out.save(result)
-    return result.to_json(), failed
+    return result.to_json(), failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def prepare_gradebook(out: Path, course: Path, assignments: list[str]) -> Workspace:
@@ -106,12 +109,20 @@ def prepare_gradebook(out: Path, course: Path, assignments: list[str]) -> Worksp
 
 
 def write_reports(out: Output, refs: dict[str, Reference], problems: list[str], ws: Workspace | None,
-                  isolation: str) -> list[NotebookResult]:
-    """CSV, JUnit, summary from every result in ``out``; the gradebook too when ``ws`` is given."""
+                  isolation: str, quiet: bool = False) -> list[NotebookResult]:
+    """The gradebook when ``ws`` is given, then CSV (nbgrader's export of that gradebook, or from
+    the results), JUnit and summary from every result in ``out``."""
     results = out.load_all()
-    out.write_reports(results, max_scores({a: r.source for a, r in refs.items()}), problems, isolation)
+    export = None
     if ws is not None and results:
-        gradebook.write(ws, results)
+        progress = Progress(len(results), "gradebook", "results", quiet=quiet)
+        gradebook.write(ws, results, progress.update)
+        progress.close()
+        export = Path(tempfile.mkdtemp(prefix="export-")) / "grades.csv"
+        gradebook.export_csv(ws, export)
+    out.write_reports(results, max_scores({a: r.source for a, r in refs.items()}), problems, isolation, export)
+    if export is not None:
+        shutil.rmtree(export.parent, ignore_errors=True)
     return results
 
 
@@ -147,28 +158,33 @@ def cmd_grade(args: argparse.Namespace) -> int:
         for c in conflicts:
             out.save(replace(empty_result(Submission(c.student, c.assignment, Path()), refs[c.assignment], "error", c.reason), isolation=isolation))
         t0 = time.perf_counter()
-        failures = 0
+        failures, peak_kib = 0, 0
         gradebook_ready = None
         if not args.no_gradebook:  # nbgrader records the assignments in the gradebook while the notebooks are graded
             gradebook_ready = ThreadPoolExecutor(1).submit(
                 prepare_gradebook, out.root, course, sorted({s.assignment for s in subs} | out.assignments()))
         if todo:
-            from tqdm import tqdm
-
+            progress = Progress(len(todo), "grading", "notebooks", quiet=args.quiet)
             with ProcessPoolExecutor(max_workers=args.jobs, mp_context=mp.get_context("spawn")) as pool:
                 futures = {pool.submit(grade_in_worker, s, refs[s.assignment], out.root, limits): s for s in todo}
-                for fut in tqdm(as_completed(futures), total=len(futures), unit="nb", disable=args.quiet or None, file=sys.stderr):
+                for fut in as_completed(futures):
                     sub = futures[fut]
                     try:
-                        _, failed = fut.result()
+                        data, failed, kib = fut.result()
                         failures += failed
+                        peak_kib = max(peak_kib, kib)
+                        progress.update(failed or data.get("status") != "graded")
                     except Exception as err:  # a crashed worker: the notebook still gets a result
                         failures += 1
+                        progress.update(True)
                         out.save(empty_result(sub, refs[sub.assignment], "error", f"grader worker failed: {type(err).__name__}: {err}", isolation))
+            progress.close()
         ws = gradebook_ready.result() if gradebook_ready is not None else None
         listed = [f"{p.path}: {p.reason}" for p in problems]
-        results = write_reports(out, refs, listed, ws, isolation)
-        print(f"graded {len(todo)} notebooks in {time.perf_counter() - t0:.1f} s; {len(results)} results in {out.root}", file=sys.stderr)
+        results = write_reports(out, refs, listed, ws, isolation, args.quiet)
+        print(f"graded {len(todo)} notebooks in {time.perf_counter() - t0:.1f} s; {len(results)} results in {out.root}; "
+              f"peak memory of a grader process {max(peak_kib, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024:.0f} MiB",
+              file=sys.stderr)
         for p in listed:
             print(f"input problem: {p}", file=sys.stderr)
         if not args.quiet:
@@ -181,10 +197,22 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     out = Output(args.out.resolve())
     refs = load_references(args.course.resolve())
+    progress = Progress(len(args.merge), "merging", "shards")
+    merged, missing = 0, []
     for shard_dir in args.merge:
-        out.merge(Output(shard_dir.resolve()))
+        if not (shard_dir / "results").is_dir():
+            missing.append(str(shard_dir))
+            progress.update(True)
+            continue
+        merged += out.merge(Output(shard_dir.resolve()))
+        progress.update()
+    progress.close()
+    if args.merge:
+        print(f"merged {merged} results from {len(args.merge) - len(missing)} of {len(args.merge)} shards"
+              + (f"; no results in: {', '.join(missing)}" if missing else ""), file=sys.stderr)
     ws = None if args.no_gradebook else prepare_gradebook(out.root, args.course.resolve(), sorted(out.assignments()))
-    results = write_reports(out, refs, [], ws, "")
+    problems = [f"{m}: a shard folder without results (did that shard fail?)" for m in missing]
+    results = write_reports(out, refs, problems, ws, "")
     print(f"{len(results)} results in {out.root}", file=sys.stderr)
     print(out.summary_path.read_text())
     return EXIT_OK

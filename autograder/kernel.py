@@ -11,7 +11,8 @@ sockets closed). Nothing the kernel sends is trusted or kept beyond the limits:
   notebook (then one note says what was dropped); an error's name, message and traceback are
   cut to ``error_chars``; display updates and comm messages (widgets) are not kept at all;
 * probe answers (``display_data`` of :data:`course.probing.MIME`) are set apart, at most
-  ``answers_per_cell`` per request, each at most :data:`course.wire.MAX_TEXT` characters;
+  ``answers_per_cell`` per request and ``answer_chars_per_cell`` in all, each at most
+  :data:`course.wire.MAX_TEXT` characters;
 * the folder the kernel writes is measured while it runs; past ``folder_quota`` bytes or
   ``folder_files`` files the kernel is killed.
 
@@ -221,6 +222,10 @@ class KernelSession:
                 os.killpg(self.proc.pid, 9)
             except OSError:
                 self.proc.kill()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -280,6 +285,22 @@ class KernelSession:
             except Empty:
                 return
 
+    def _reconnect_output(self) -> None:
+        self.client.iopub_channel.close()
+        self.client._iopub_channel = None
+        self.client.iopub_channel.start()
+        time.sleep(0.1)  # a new subscriber needs a moment before messages reach it
+
+    def _replied(self, msg_id: str) -> bool:
+        """Whether the shell channel holds the reply to ``msg_id`` (other replies are dropped)."""
+        while True:
+            try:
+                msg = self.client.get_shell_msg(timeout=0)
+            except Empty:
+                return False
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return True
+
     def interrupt(self) -> None:
         msg = self.client.session.msg("interrupt_request", {})
         self.client.control_channel.send(msg)
@@ -295,9 +316,18 @@ class KernelSession:
             msg_id = self.client.execute(code, store_history=not answers, allow_stdin=False, stop_on_error=False)
             deadline = t0 + timeout
             interrupted_at: float | None = None
+            replied_at: float | None = None
             idle = False
             while not idle:
                 now = time.monotonic()
+                if replied_at is None and self._replied(msg_id):
+                    replied_at = now  # done; the idle status may have been lost (a refused message cuts the socket)
+                if replied_at is not None and now > replied_at + 1.0:
+                    # replied, but no idle status: the kernel sent a message past the socket's limit,
+                    # which cut the output channel; what it sent is lost, and the channel is made anew
+                    result.note = result.note or f"the kernel sent a message over {self.limits.message_bytes // 2**20} MiB: it was dropped"
+                    self._reconnect_output()
+                    break
                 if interrupted_at is None and now > deadline:
                     self.interrupt()
                     interrupted_at = now
@@ -373,6 +403,9 @@ class KernelSession:
             return
         if len(result.answers) >= self.limits.answers_per_cell:
             result.note = f"more than {self.limits.answers_per_cell} answers: the rest were dropped"
+            return
+        if sum(len(text) for _, text in result.answers) > self.limits.answer_chars_per_cell:
+            result.note = f"answers past {self.limits.answer_chars_per_cell // 2**20} MiB in one cell: the rest were dropped"
             return
         if not isinstance(payload, dict):
             result.answers.append(("", "not a probe answer"))

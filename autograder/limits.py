@@ -34,6 +34,7 @@ class Limits:
     notebook_output_chars: int = 16 * MiB  # outputs kept per notebook
     error_chars: int = 20_000             # an error's name, message and traceback
     answers_per_cell: int = 64            # probe answers one test cell may send
+    answer_chars_per_cell: int = 64 * MiB  # their text together
     # inputs
     notebook_bytes: int = 20 * MiB        # a submitted notebook file
     reader_cell_chars: int = 200_000      # a cell the static reader reads (a longer one is reported unread)

@@ -107,18 +107,21 @@ class Output:
 
     def merge(self, shard: "Output") -> int:
         """Copy a shard's records, autograded notebooks and feedback in; the number of records."""
-        count = 0
         for sub in ("results", "autograded", "feedback"):
             if (shard.root / sub).is_dir():
                 shutil.copytree(shard.root / sub, self.root / sub, dirs_exist_ok=True)
-        count = len(list((shard.root / "results").glob("*/*.json")))
-        return count
+        return len(list((shard.root / "results").glob("*/*.json")))
 
     def write_reports(self, results: list[NotebookResult], max_scores: dict[str, float], problems: list[str],
-                      isolation: str) -> None:
+                      isolation: str, gradebook_csv: Path | None = None) -> None:
+        """CSV (nbgrader's own export of the gradebook when there is one, else from the
+        results), JUnit and the summary."""
         self.root.mkdir(parents=True, exist_ok=True)
-        write_csv(results, self.csv_path, max_scores)
-        write_junit(results, self.junit_path)
+        if gradebook_csv is not None:
+            add_flags(gradebook_csv, results, self.csv_path)
+        else:
+            write_csv(results, self.csv_path, max_scores)
+        write_junit(results, self.junit_path, isolation)
         write_summary(results, self.summary_path, problems, isolation)
 
 
@@ -130,18 +133,33 @@ def write_csv(results: list[NotebookResult], path: Path, max_scores: dict[str, f
     """The columns of ``nbgrader export`` (one row per student and assignment), then ``flags``."""
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for r in results:
             score = float(r.score)
-            writer.writerow([r.assignment, "", r.timestamp, r.student, "", "", "", score, 0.0, score,
+            writer.writerow([r.assignment, "", r.submitted_at, r.student, "", "", "", score, 0.0, score,
                              float(max_scores.get(r.assignment, r.max_score)), flags(r)])
     tmp.replace(path)
     return path
 
 
-def write_junit(results: list[NotebookResult], path: Path) -> Path:
-    """One test suite per submission, one test case per grade cell."""
+def add_flags(export: Path, results: list[NotebookResult], path: Path) -> Path:
+    """nbgrader's export CSV with a ``flags`` column joined from the results."""
+    by = {(r.assignment, r.student): r for r in results}
+    with open(export, newline="") as fh:
+        rows = list(csv.reader(fh))
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        for i, row in enumerate(rows):
+            r = by.get((row[0], row[3])) if i else None
+            writer.writerow(row + ["flags" if i == 0 else (flags(r) if r else "")])
+    tmp.replace(path)
+    return path
+
+
+def write_junit(results: list[NotebookResult], path: Path, isolation: str = "") -> Path:
+    """One test suite per submission, one test case per grade cell; the isolation line as a property."""
     suites = ET.Element("testsuites", name="autograder")
     for r in results:
         tests = list(r.cells)
@@ -149,6 +167,8 @@ def write_junit(results: list[NotebookResult], path: Path) -> Path:
         suite = ET.SubElement(suites, "testsuite", name=f"{r.student}.{r.assignment}", tests=str(len(tests)),
                               failures=str(failures), errors="1" if r.status != "graded" else "0",
                               skipped=str(sum(1 for c in tests if c.status == "pending")), time=f"{r.seconds:.3f}")
+        if isolation or r.isolation:
+            ET.SubElement(ET.SubElement(suite, "properties"), "property", name="isolation", value=r.isolation or isolation)
         if r.flagged:
             ET.SubElement(suite, "system-out").text = "flagged: " + flags(r)
         for c in tests:
@@ -170,6 +190,7 @@ def write_summary(results: list[NotebookResult], path: Path, problems: list[str]
     students = sorted({r.student for r in results})
     by = {(r.student, r.assignment): r for r in results}
     lines = [f"## Grades: {len(students)} students, {len(results)} notebooks", ""]
+    isolation = isolation or "; ".join(sorted({r.isolation for r in results if r.isolation}))
     if isolation:
         lines += [f"Isolation: {html.escape(isolation)}", ""]
     lines += ["| student | " + " | ".join(assignments) + " | flagged |", "|---|" + "---|" * (len(assignments) + 1)]

@@ -46,6 +46,18 @@ class NotebookResult:
         return sum(c.max_points for c in self.cells)
 
     @property
+    def submitted_at(self) -> str:
+        """The timestamp as nbgrader stores and exports it (naive UTC, ``str(datetime)``), or ""."""
+        if not self.timestamp:
+            return ""
+        from nbgrader.utils import parse_utc
+
+        try:
+            return str(parse_utc(self.timestamp))
+        except (ValueError, OverflowError, TypeError):
+            return ""
+
+    @property
     def flagged(self) -> bool:
         return bool(self.issues or self.advice) or self.status != "graded"
 

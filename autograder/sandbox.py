@@ -145,11 +145,11 @@ def kernel_argv(workdir: Path, connection_file: Path, limits: Limits, confine: b
     roots = [r for r in allowed_roots() if r.exists()]
     # bwrap makes the missing folders above a mount point 0700, which a kernel of its own user
     # could not cross: make them 0755 first (they are empty folders of the sandbox's own root).
-    mounted = {Path("/"), Path("/usr"), Path("/etc"), Path("/proc"), Path("/dev"), Path("/tmp")}
-    above = sorted({p for target in (*roots, workdir) for p in target.parents} - mounted - set(roots),
+    system = {Path("/usr"), Path("/etc"), Path("/proc"), Path("/dev")}
+    above = sorted({p for target in (*roots, workdir) for p in target.parents} - system - {Path("/"), Path("/tmp")} - set(roots),
                    key=lambda p: len(p.parts))
     for folder in above:
-        if not any(m in folder.parents for m in mounted - {Path("/")}):
+        if not any(m in folder.parents for m in system):
             argv += ["--perms", "0755", "--dir", str(folder)]
     for root in roots:
         argv += ["--ro-bind", str(root), str(root)]

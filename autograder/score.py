@@ -24,14 +24,14 @@ def own_cell_errors(nb: NotebookNode, run: NotebookRun) -> dict[int, str]:
         cell = nb.cells[index]
         if notebooks.is_autograded_test(cell):
             continue
+        if execution.status in ("timeout", "dead"):
+            errors[index] = f"{label(nb, index)} {execution.note}"
+            continue
         for out in execution.outputs:
             if out.get("output_type") == "error":
                 what = f"{out.get('ename')}: {out.get('evalue')}"[:300]
                 errors[index] = f"{label(nb, index)} stopped with {what}"
                 break
-        else:
-            if execution.status == "timeout":
-                errors[index] = f"{label(nb, index)} {execution.note}"
     return errors
 
 

@@ -143,6 +143,9 @@ class _Encoder:
         dtype = str(v.dtype).removeprefix("torch.")
         if dtype not in _TENSOR_DTYPES:
             raise WireError(f"a tensor of dtype {v.dtype} cannot be sent")
+        if v.numel() * v.element_size() * 4 // 3 > MAX_TEXT:
+            raise WireError(f"a tensor of {v.numel() * v.element_size() / 2**20:.0f} MiB is over the answer's "
+                            f"limit of {MAX_TEXT / 2**20:.0f} MiB of text")
         data = v.detach().to("cpu").contiguous()
         if data.dtype == torch.bfloat16:  # NumPy has no bfloat16: send its bits
             raw = data.view(torch.int16).numpy().tobytes()

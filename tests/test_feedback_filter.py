@@ -35,3 +35,64 @@ def test_preprocessor_shortens_tracebacks_to_the_error_message():
 
 def test_preprocessor_is_enabled_by_default_so_nbgrader_runs_it():
     assert HideHiddenTests().enabled
+
+
+def test_only_text_and_valid_images_of_an_output_reach_the_page():
+    from nbformat.v4 import new_markdown_cell
+
+    from autograder.feedback import render
+    from autograder.limits import Limits
+    from autograder.results import CellResult, NotebookResult
+
+    outputs = [
+        new_output("display_data", data={"text/html": "<script>alert('html')</script>", "text/plain": "fine text"}),
+        new_output("display_data", data={"application/javascript": "alert('js')"}),
+        new_output("display_data", data={"image/svg+xml": "<svg onload=alert('svg')></svg>"}),
+        new_output("display_data", data={"image/png": "x\"><script>alert('png')</script>"}),
+        new_output("display_data", data={"image/png": "iVBORw0KGgo="}, metadata={"filenames": {"image/png": "javascript:x"}}),
+    ]
+    nb = new_notebook(cells=[new_code_cell("1", outputs=outputs),
+                             new_markdown_cell("<script>alert('md')</script><img src=x onerror=\"alert('md')\"> **bold**")])
+    result = NotebookResult("s", "a", "n.ipynb", "graded", cells=[CellResult("t", "test", 1.0, 1.0, "passed")])
+    page = render(result, nb, Limits())
+    scripts, handlers, urls = _active_parts(page)
+    assert not [s for s in scripts if "alert" in s or "pwned" in s], scripts
+    assert not handlers and not urls, (handlers, urls)
+    for leak in ("alert('js')", "alert('svg')", "alert('png')", "javascript:x"):
+        assert leak not in page, leak
+    assert "fine text" in page and "iVBORw0KGgo=" in page and "Content-Security-Policy" in page
+
+
+def _active_parts(page: str) -> tuple[list[str], list[str], list[str]]:
+    """The page's script bodies, event-handler attributes and javascript: URLs."""
+    from html.parser import HTMLParser
+
+    found: tuple[list[str], list[str], list[str]] = ([], [], [])
+
+    class Parser(HTMLParser):
+        in_script = False
+
+        def handle_starttag(self, tag, attrs):
+            self.in_script = tag == "script"
+            for name, value in attrs:
+                if name.startswith("on"):
+                    found[1].append(f"{tag} {name}={value}")
+                if value and value.strip().lower().startswith("javascript:"):
+                    found[2].append(f"{tag} {name}={value}")
+
+        def handle_data(self, data):
+            if self.in_script:
+                found[0].append(data)
+
+        def handle_endtag(self, tag):
+            self.in_script = False
+
+    Parser().feed(page)
+    return found
+
+
+def test_a_huge_cell_is_cut_before_it_is_rendered():
+    from autograder.feedback import filter_cell
+
+    cell = filter_cell(new_code_cell("x = 1\n" + "#" * 1_000_000), 10_000)
+    assert len(cell.source) < 11_000 and "more characters not shown" in cell.source
