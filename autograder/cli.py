@@ -129,7 +129,7 @@ def write_reports(out: Output, refs: dict[str, Reference], problems: list[str], 
 def _limits(args: argparse.Namespace) -> Limits:
     require = args.require_sandbox if args.require_sandbox is not None else bool(os.environ.get("CI"))
     return Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                  sandbox=not args.no_sandbox, require_sandbox=require)
+                  sandbox=not args.no_sandbox, require_sandbox=require, warm=not args.cold)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -137,7 +137,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     out = Output(args.out.resolve())
     refs = load_references(course)
     limits = _limits(args)
-    confined, isolation = sandbox.isolation(limits)
+    confined, isolation = pipeline.isolation(limits)
     if limits.require_sandbox and not confined:
         why = sandbox.probe()[1] if limits.sandbox else "--no-sandbox was given"
         raise UsageError(f"refusing to run student code without the sandbox ({why}). To get it: {sandbox.HOW_TO_GET_IT}; "
@@ -269,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse to grade when the sandbox cannot be set up (the default when the CI variable is set)")
     g.add_argument("--no-require-sandbox", dest="require_sandbox", action="store_false",
                    help="grade with resource limits only when the sandbox cannot be set up, even in CI")
+    g.add_argument("--cold", action="store_true", help="start every kernel afresh instead of forking it from a warm parent")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=cmd_grade)
 

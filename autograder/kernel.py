@@ -17,13 +17,13 @@ sockets closed). Nothing the kernel sends is trusted or kept beyond the limits:
   ``folder_files`` files the kernel is killed.
 
 A request that runs past its time is interrupted (the kernel's own ``interrupt_request``);
-a kernel that does not come back within ``interrupt_grace`` seconds is killed.
+a kernel that does not come back within ``interrupt_grace`` seconds is killed. The kernel is
+started cold (``autograder.sandbox.start_cold``) or forked warm from the worker's pristine
+parent (``autograder.forkserver``); the session is the same either way.
 """
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ from nbformat import NotebookNode
 from course import probing, wire
 
 from . import sandbox
+from .forkserver import ForkServer, WarmHandle
 from .limits import Limits
 
 
@@ -53,22 +54,6 @@ class Execution:
     outputs: list[NotebookNode] = field(default_factory=list)
     answers: list[tuple[str, str]] = field(default_factory=list)  # (probe name, wire text), in arrival order
     note: str = ""               # why it did not end normally; what was dropped
-
-
-def kernel_env(workdir: Path) -> dict[str, str]:
-    """The kernel's environment: nothing of the grader's but what Python needs."""
-    venv_bin = str(Path(sys.executable).parent)
-    return {
-        "PATH": os.pathsep.join([venv_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
-        "LANG": "C.UTF-8",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-        "JUPYTER_PLATFORM_DIRS": "1",
-    }
 
 
 class _Budget:
@@ -136,10 +121,10 @@ def _error_output(content: dict, limit: int) -> NotebookNode:
 class KernelSession:
     """A kernel for the notebook running in ``workdir`` (a fresh folder holding its files)."""
 
-    def __init__(self, workdir: Path, limits: Limits, confine: bool) -> None:
-        self.workdir, self.limits, self.confine = workdir, limits, confine
+    def __init__(self, workdir: Path, limits: Limits, confine: bool, server: ForkServer | None = None) -> None:
+        self.workdir, self.limits, self.confine, self.server = workdir, limits, confine, server
         self.uid = sandbox.kernel_uid(confine)
-        self.proc: subprocess.Popen | None = None
+        self.handle: sandbox.ColdHandle | WarmHandle | None = None
         self.client: Any = None
         self.context: Any = None
         self.budget = _Budget(limits)
@@ -169,11 +154,14 @@ class KernelSession:
         if self.uid is not None:  # the kernel's own user owns its folder
             for path in (self.workdir, *self.workdir.rglob("*")):
                 os.lchown(path, self.uid, self.uid)
-        argv = sandbox.kernel_argv(self.workdir, connection, self.limits, self.confine, self.uid)
-        self.proc = subprocess.Popen(argv, cwd=self.workdir, env=kernel_env(self.workdir), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        if self.server is not None and self.uid is not None:
+            pid = self.server.fork(self.workdir, connection, self.uid, sandbox.kernel_env(self.workdir), self.limits)
+            self.handle = WarmHandle(self.server, pid, self.uid)
+        else:
+            self.handle = sandbox.start_cold(self.workdir, connection, self.limits, self.confine, self.uid)
         self.context = zmq.Context()
         self.context.setsockopt(zmq.MAXMSGSIZE, self.limits.message_bytes)
+        self.context.setsockopt(zmq.RECONNECT_IVL, 10)  # the kernel binds its sockets a moment after we connect
         self.client = BlockingKernelClient(connection_file=str(connection), context=self.context)
         self.client.load_connection_file()
         self.client.start_channels(hb=False)
@@ -200,35 +188,19 @@ class KernelSession:
                 self.client.stop_channels()
             except Exception:  # closing sockets of a dead kernel
                 pass
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, 9)
-            except OSError:
-                self.proc.kill()
-        if self.proc is not None:
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        sandbox.sweep(self.uid)
+        if self.handle is not None:
+            self.handle.kill()
         if self.context is not None:
             self.context.destroy(linger=0)
             self.context = None
 
     def kill(self, why: str) -> None:
         self.killed_because = self.killed_because or why
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, 9)
-            except OSError:
-                self.proc.kill()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+        if self.handle is not None and self.handle.alive():
+            self.handle.kill()
 
     def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        return self.handle is not None and self.handle.alive()
 
     def _ensure_alive(self) -> None:
         if not self.alive():

@@ -21,6 +21,7 @@ class Limits:
     # the kernel
     sandbox: bool = True                  # confine the kernel (bubblewrap) where it runs
     require_sandbox: bool = False         # refuse to run student code without the confinement
+    warm: bool = True                     # fork kernels from a pristine parent where that runs (autograder.forkserver)
     kernel_memory: int = 6 * 2**30        # address space of the kernel
     kernel_file_size: int = 64 * MiB      # one file the kernel writes
     kernel_cpu_seconds: int = 600         # CPU time of the kernel

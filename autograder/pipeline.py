@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from . import advice, feedback, intake, notebooks, sandbox
+from . import advice, feedback, forkserver, intake, notebooks, sandbox
 from .intake import Submission
 from .judge import Judged, Judges
 from .limits import Limits
@@ -38,6 +38,23 @@ class Reference:
 
 
 _judges: dict[str, Judges] = {}
+
+
+def isolation(limits: Limits) -> tuple[bool, str]:
+    """(confined, the isolation line every report carries): the sandbox, and cold or warm kernels."""
+    confine, line = sandbox.isolation(limits)
+    warm, why = forkserver.available(limits)
+    return confine, line + ("; kernels forked from a pristine parent per worker" if warm else f"; cold kernels ({why})")
+
+
+def warm_server(limits: Limits) -> forkserver.ForkServer | None:
+    """This worker's warm kernel parent, or None (cold kernels) where it cannot run or start."""
+    if not forkserver.available(limits)[0]:
+        return None
+    try:
+        return forkserver.server(limits)
+    except forkserver.ServerGone:
+        return None
 
 
 def judges_for(ref: Reference) -> Judges:
@@ -102,25 +119,26 @@ def _judge_all(nb: NotebookNode, run: NotebookRun, judges: Judges) -> dict[int, 
 def grade(sub: Submission, ref: Reference, out: Output, limits: Limits) -> NotebookResult:
     """Grade one submission and write its autograded notebook and feedback; the result."""
     t0 = time.perf_counter()
-    confine, isolation = sandbox.isolation(limits)
+    confine, line = isolation(limits)
     try:
         raw = intake.read(sub, limits)
     except intake.IntakeError as err:
-        return empty_result(sub, ref, "error", str(err), isolation)
+        return empty_result(sub, ref, "error", str(err), line)
     try:
         student_nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
         if not isinstance(student_nb.get("cells"), list):
             raise ValueError("no cells")
         nb, issues = restore(student_nb, ref.source, ref.release)
     except Exception as err:  # malformed JSON, unknown format, bad encoding, cells that are not cells
-        return empty_result(sub, ref, "error", f"not a readable notebook: {type(err).__name__}: {str(err)[:200]}", isolation)
+        return empty_result(sub, ref, "error", f"not a readable notebook: {type(err).__name__}: {str(err)[:200]}", line)
 
     found = advice.read(nb, limits)
     judges = judges_for(ref)
-    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    server = warm_server(limits) if confine else None
+    workdir = server.new_folder() if server is not None else Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         skipped_files = _copy_files(sub, workdir, limits)
-        run = run_notebook(nb, workdir, limits, confine, judges.kernel_code)
+        run = run_notebook(nb, workdir, limits, confine, judges.kernel_code, server)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -137,7 +155,7 @@ def grade(sub: Submission, ref: Reference, out: Output, limits: Limits) -> Noteb
     result = NotebookResult(
         sub.student, sub.assignment, ref.notebook_name, "graded", run.note, cells,
         issues=[str(i) for i in issues] + [f"files not copied (over the folder's quota): {', '.join(skipped_files)}"] * bool(skipped_files),
-        advice=[str(a) for a in found], notes=notes, sha256=sub.sha256, timestamp=sub.timestamp, isolation=isolation,
+        advice=[str(a) for a in found], notes=notes, sha256=sub.sha256, timestamp=sub.timestamp, isolation=line,
         seconds=round(time.perf_counter() - t0, 3), fixed_seconds=round(run.fixed_seconds, 3),
         judge_seconds=round(judge_seconds, 3),
     )

@@ -17,6 +17,7 @@ from typing import Callable
 from nbformat import NotebookNode
 
 from . import notebooks
+from .forkserver import ForkServer
 from .kernel import Execution, KernelGone, KernelSession
 from .limits import Limits
 from .testcells import TestCellError
@@ -37,13 +38,14 @@ def label(nb: NotebookNode, index: int) -> str:
 
 
 def run_notebook(nb: NotebookNode, workdir: Path, limits: Limits, confine: bool,
-                 kernel_code: Callable[[NotebookNode], str]) -> NotebookRun:
-    """Run ``nb`` in a kernel working in ``workdir``; ``kernel_code`` gives a test cell's probe part."""
+                 kernel_code: Callable[[NotebookNode], str], server: ForkServer | None = None) -> NotebookRun:
+    """Run ``nb`` in a kernel working in ``workdir`` (forked by ``server`` when given);
+    ``kernel_code`` gives a test cell's probe part."""
     run = NotebookRun()
     todo = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
     t0 = time.monotonic()
     try:
-        with KernelSession(workdir, limits, confine) as session:
+        with KernelSession(workdir, limits, confine, server) as session:
             started = time.monotonic()
             for n, index in enumerate(todo):
                 cell = nb.cells[index]

@@ -133,27 +133,92 @@ def _system_binds() -> list[str]:
     return argv + ["--ro-bind", "/etc", "/etc"]
 
 
-def kernel_argv(workdir: Path, connection_file: Path, limits: Limits, confine: bool, uid: int | None = None) -> list[str]:
-    """The command that starts the kernel of a notebook running in ``workdir``."""
-    python = python_argv(connection_file)
-    if not confine:
-        return limits_argv(limits) + python
+def kernel_env(workdir: Path) -> dict[str, str]:
+    """A kernel's environment: nothing of the grader's but what Python needs."""
+    venv_bin = str(Path(sys.executable).parent)
+    return {
+        "PATH": os.pathsep.join([venv_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+
+
+def _bwrap(writable: Path, tmp_writable: bool = True, caps: tuple[str, ...] = ()) -> list[str]:
+    """bubblewrap with the allow-list: the system, Python, the venv and ``course`` read-only;
+    ``writable`` the only folder a process may write (and, with ``tmp_writable``, a fresh /tmp)."""
     argv = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "grader",
-            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm",
-            "--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
+            *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(TMP_SIZE), "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     roots = [r for r in allowed_roots() if r.exists()]
     # bwrap makes the missing folders above a mount point 0700, which a kernel of its own user
     # could not cross: make them 0755 first (they are empty folders of the sandbox's own root).
     system = {Path("/usr"), Path("/etc"), Path("/proc"), Path("/dev")}
-    above = sorted({p for target in (*roots, workdir) for p in target.parents} - system - {Path("/"), Path("/tmp")} - set(roots),
+    above = sorted({p for target in (*roots, writable) for p in target.parents} - system - {Path("/"), Path("/tmp")} - set(roots),
                    key=lambda p: len(p.parts))
     for folder in above:
         if not any(m in folder.parents for m in system):
             argv += ["--perms", "0755", "--dir", str(folder)]
     for root in roots:
         argv += ["--ro-bind", str(root), str(root)]
+    argv += ["--bind", str(writable), str(writable), "--chdir", str(writable)]
+    if not tmp_writable:
+        argv += ["--remount-ro", "/tmp", "--remount-ro", "/dev/shm"]
+    for cap in caps:
+        argv += ["--cap-add", cap]
+    return argv
+
+
+def kernel_argv(workdir: Path, connection_file: Path, limits: Limits, confine: bool, uid: int | None = None) -> list[str]:
+    """The command that starts the (cold) kernel of a notebook running in ``workdir``."""
+    from course.kernel import KERNEL_ARGS
+
+    python = python_argv(connection_file)
+    if not confine:
+        return limits_argv(limits) + python + [a for a in KERNEL_ARGS if "parent_handle" not in a]
     # In its own PID namespace the kernel cannot see the grader's PID (JPY_PARENT_PID) and would
     # take it for dead; --die-with-parent ends the sandbox with the grader instead.
-    argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
-    return argv + ["--"] + limits_argv(limits, uid) + python + ["--IPKernelApp.parent_handle=0"]
+    return _bwrap(workdir) + ["--"] + limits_argv(limits, uid) + python + list(KERNEL_ARGS)
+
+
+def server_argv(spool: Path, limits: Limits) -> list[str]:
+    """The warm kernel parent (``autograder.forkserver``): the same allow-list, the spool its only
+    writable folder, no writable /tmp, and only the capabilities it needs to make each child a
+    user of its own."""
+    return (_bwrap(spool, tmp_writable=False, caps=("CAP_SETUID", "CAP_SETGID", "CAP_KILL"))
+            + ["--", sys.executable, "-I", "-B", "-m", "course.kernel", "--serve"])
+
+
+class ColdHandle:
+    """A kernel started as a process of its own (through bwrap, or with limits only)."""
+
+    def __init__(self, proc: subprocess.Popen, uid: int | None) -> None:
+        self.proc, self.uid = proc, uid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except OSError:
+                self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        sweep(self.uid)
+
+
+def start_cold(workdir: Path, connection: Path, limits: Limits, confine: bool, uid: int | None) -> ColdHandle:
+    argv = kernel_argv(workdir, connection, limits, confine, uid)
+    proc = subprocess.Popen(argv, cwd=workdir, env=kernel_env(workdir), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return ColdHandle(proc, uid)
