@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -72,7 +71,28 @@ class GradedLesson:
         return self.ws.feedback_html(student, self.assignment).read_text(encoding="utf-8")
 
 
-@cache
+def _once(fn):
+    """Like functools.cache, but a failure is remembered too: the tests after it fail at once
+    with the same error instead of grading the whole class again."""
+    done: dict = {}
+
+    def wrapper(assignment: str):
+        if assignment not in done:
+            try:
+                done[assignment] = (True, fn(assignment))
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as err:  # a failure or pytest-timeout's: re-raised for every test that needs it
+                done[assignment] = (False, err)
+        ok, value = done[assignment]
+        if not ok:
+            raise value
+        return value
+
+    return wrapper
+
+
+@_once
 def graded(assignment: str) -> GradedLesson:
     """The lesson's class through plain ``nbgrader autograde`` and ``generate_feedback``."""
     root = Path(tempfile.mkdtemp(prefix=f"graded-{assignment}-"))
@@ -100,7 +120,7 @@ class CourseGraded:
         return {c["grade_id"]: c["points"] for c in self.results[student]["cells"]}
 
 
-@cache
+@_once
 def course_graded(assignment: str) -> CourseGraded:
     """The same class through ``course grade`` (sandboxed where bubblewrap runs)."""
     root = Path(tempfile.mkdtemp(prefix=f"course-{assignment}-"))
