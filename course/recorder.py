@@ -104,6 +104,9 @@ def _is_library(filename: str) -> bool:
 def public_name(func: Any) -> str:
     """A readable name of a torch callable: ``torch.softmax``, ``Tensor.backward``, ``F.linear``."""
     name = getattr(func, "__name__", None) or type(func).__name__
+    if name in ("__get__", "__set__", "__delete__"):  # a tensor attribute read or written: Tensor.grad
+        owner = getattr(func, "__self__", None)
+        return f"Tensor.{getattr(owner, '__name__', name)}"
     qual = getattr(func, "__qualname__", "") or name
     module = getattr(func, "__module__", "") or ""
     if qual.startswith(("_VariableFunctionsClass.", "_TensorBase.", "TensorBase.", "Tensor.")):
@@ -159,18 +162,24 @@ class Recording:
         self._undo: list[Callable[[], None]] = []
 
     # -- who called ---------------------------------------------------------------------------
-    def _student_frame(self, frame: FrameType | None) -> FrameType | None:
-        """The first frame out from ``frame`` that is not a library's; None if it is the test's."""
+    def _student_frame(self, frame: FrameType | None) -> tuple[FrameType | None, FrameType | None]:
+        """(the first frame out from ``frame`` that is not a library's, or None if it is the test's;
+        the library frame the student's code called into, if any)."""
+        entry = None
         while frame is not None and _is_library(frame.f_code.co_filename):
-            frame = frame.f_back
+            entry, frame = frame, frame.f_back
         if frame is None or frame.f_code.co_filename == self.harness_file:
-            return None
-        return frame
+            return None, None
+        return frame, entry
 
     def _note(self, rule: str, called: str, frame: FrameType | None) -> None:
-        student = self._student_frame(frame)
+        student, entry = self._student_frame(frame)
         if student is None or len(self.offences) >= _KEEP:
             return
+        module = entry.f_globals.get("__name__", "") if entry is not None else ""
+        if entry is not None and module.startswith("torch") and rule == _ALL_TORCH:
+            # torch called this on the student's behalf: name what the student called
+            called = f"{module}.{getattr(entry.f_code, 'co_qualname', entry.f_code.co_name)}"
         offence = Offence(rule, called, getattr(student.f_code, "co_qualname", student.f_code.co_name), student.f_lineno)
         if offence not in self.offences:
             self.offences.append(offence)
