@@ -11,7 +11,8 @@ them:
   built on them), at its one Python entry ``torch.autograd._engine_run_backward``, which is
   also where the watch is put back on for the backward functions the engine calls (a
   ``TorchFunctionMode`` is off while a call it intercepted runs);
-* steps of any ``torch.optim`` optimizer, through torch's global optimizer step hook;
+* steps of any ``torch.optim`` optimizer, through torch's global optimizer step hook, and its
+  functional forms (``torch.optim.sgd.sgd`` ...);
 * plain Python functions (``numpy.roots``), through ``sys.setprofile``, only when a rule
   names one.
 
@@ -58,6 +59,9 @@ _PYTHON_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
     "jacobian": (("torch.autograd.functional", "jacobian"), ("torch.autograd.functional", "hessian"),
                  ("torch.func", "jacrev"), ("torch.func", "jacfwd"), ("torch.func", "grad"), ("torch.func", "vjp")),
     "autograd": (("torch.func", "grad"), ("torch.func", "vjp"), ("torch.func", "jacrev"), ("torch.func", "grad_and_value")),
+    # torch.optim's functional forms (what Optimizer.step runs), called without an optimizer
+    "torch.optim": tuple((f"torch.optim.{m}", m) for m in ("sgd", "adam", "adamw", "adagrad", "rmsprop", "adadelta",
+                                                          "adamax", "nadam", "radam", "asgd", "rprop")),
 }
 _ALL_TORCH = "torch"
 _OPTIM = "torch.optim"

@@ -82,6 +82,12 @@ def step_with_sgd(p):
     return p
 
 
+def step_with_functional_sgd(p):
+    from torch.optim.sgd import sgd
+    sgd([p], [torch.ones_like(p)], [None], weight_decay=0.0, momentum=0.0, lr=0.1, dampening=0.0, nesterov=False, maximize=False)
+    return p
+
+
 def roots(a, b, c):
     return sorted(np.roots([a, b, c]).real.tolist())
 
@@ -168,11 +174,13 @@ def test_the_tests_own_calls_are_never_offences(student):
 
 @pytest.mark.parametrize("rule, call, named", [
     ("torch.optim", "step_with_sgd", "torch.optim.sgd.SGD.step"),
+    ("torch.optim", "step_with_functional_sgd", "torch.optim.sgd.sgd"),
     ("numpy.roots", "roots", "numpy.roots"),
     ("torch", "value_with_torch", "torch.tensor"),
 ])
 def test_other_rules_name_what_was_called(student, rule, call, named):
-    args = {"step_with_sgd": (torch.zeros(2),), "roots": (1, -3, 2), "value_with_torch": (1.5,)}[call]
+    args = {"step_with_sgd": (torch.zeros(2),), "step_with_functional_sgd": (torch.zeros(2),), "roots": (1, -3, 2),
+            "value_with_torch": (1.5,)}[call]
     p = checks.probe(forbid=[rule])(lambda: getattr(student, call)(*args))
     verdict = run_and_decide(p, lambda got: None)
     assert not verdict.passed and f"`{named}`" in verdict.message and f"`{call}`" in verdict.message
