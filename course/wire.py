@@ -97,16 +97,23 @@ def type_name(value: Any) -> str:
 
 # -- encoding (in the student's kernel, and in plain nbgrader's single kernel) ------------------
 
-class _Encoder:
+class _Bounded:
+    """Counts the values a walk meets and how deep it goes; past the limits it raises."""
+
     def __init__(self) -> None:
         self.items = 0
 
-    def value(self, v: Any, depth: int) -> Any:
+    def visit(self, depth: int) -> None:
         self.items += 1
         if self.items > MAX_ITEMS:
             raise WireError(f"the answer holds more than {MAX_ITEMS} values")
         if depth > MAX_DEPTH:
             raise WireError(f"the answer is nested deeper than {MAX_DEPTH} levels")
+
+
+class _Encoder(_Bounded):
+    def value(self, v: Any, depth: int) -> Any:
+        self.visit(depth)
         t = type(v)
         if v is None or t is bool or t is str:
             if t is str and len(v) > MAX_STRING:
@@ -169,16 +176,9 @@ def encode(value: Any) -> str:
 
 # -- decoding (in the trusted judge) -------------------------------------------------------------
 
-class _Decoder:
-    def __init__(self) -> None:
-        self.items = 0
-
+class _Decoder(_Bounded):
     def value(self, v: Any, depth: int) -> Any:
-        self.items += 1
-        if self.items > MAX_ITEMS:
-            raise WireError(f"the answer holds more than {MAX_ITEMS} values")
-        if depth > MAX_DEPTH:
-            raise WireError(f"the answer is nested deeper than {MAX_DEPTH} levels")
+        self.visit(depth)
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, int):
