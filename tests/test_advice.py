@@ -122,3 +122,40 @@ def test_the_reader_is_bounded_and_says_what_it_did_not_read():
         got = reasons(code)  # never raises
         assert got == [] or any("not read" in r or "could not parse" in r or "too deeply" in r for r in got), got
     assert any("not read" in r for r in reasons("#" * 300_000))
+
+
+IN_A_SOLUTION = {  # each idiom in a cell of an otherwise correct solution of lesson 05
+    "collections_abc": HONEST["collections_abc"],
+    "config_magic": HONEST["config_magic"],
+    "pip_magic": "%pip install --no-index --quiet tqdm",
+    "getattr_dispatch": HONEST["getattr_dispatch"] + "\nprint(act('exp', torch.zeros(1)))",
+    "setattr_helper": HONEST["setattr_helper"] + "\nLayer().set('w', 1)",
+    "cudnn_flag": HONEST["cudnn_flag"],
+    "star_import": HONEST["star_import"],
+    "len_of_a_pair": HONEST["len_of_a_pair"] + "\nprint(len(Pair(1, 2)))",
+    "inspect_debugging": "import inspect\nprint(inspect.signature(softmax))",
+    "vars_self": HONEST["vars_self"] + "\nprint(Module().parameters())",
+    "dict_self": HONEST["dict_self"],
+    "local_F": HONEST["local_F"] + "\nprint(loss(torch.ones(2), torch.zeros(2)))",
+    "local_N": HONEST["local_N"],
+}
+
+
+@pytest.mark.slow
+def test_each_honest_idiom_in_a_correct_solution_gets_full_marks_and_no_advice(tmp_path):
+    from nbformat.v4 import new_code_cell
+
+    from tests.test_grader import FULL, RELEASE, SOURCE, auto, course, results, tree
+
+    class_ = {}
+    for name, code in IN_A_SOLUTION.items():
+        nb = notebooks.solved_copy(RELEASE, SOURCE)
+        index = next(i for i, c in enumerate(nb.cells) if notebooks.grade_id(c) == "softmax_code")
+        nb.cells.insert(index + 1, new_code_cell(code))
+        class_[name.replace("_", "-")] = nb
+    out = tmp_path / "out"
+    proc = course("grade", str(tree(tmp_path / "submitted", class_)), "--out", str(out), "--jobs", "2", "--no-gradebook", "--quiet")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = {s: (auto(r), r["advice"]) for s, r in results(out).items()}
+    wrong = {s: v for s, v in got.items() if v != (FULL, [])}
+    assert len(got) == len(IN_A_SOLUTION) and not wrong, wrong
