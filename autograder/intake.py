@@ -38,6 +38,7 @@ MAX_ZIP_BYTES = 200 * 2**20
 MAX_ZIP_FILES = 5000
 MAX_ZIP_DEPTH = 3
 MAX_ENTRY_BYTES = 200 * 2**20
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's own, beside a collected notebook
 
 
 class SubmissionError(ValueError):
@@ -53,6 +54,7 @@ class Submission:
     sha256: str = ""                   # of the notebook's bytes, read once here ("" if too large to read)
     size: int = 0
     timestamp: str = ""                # nbgrader's timestamp.txt, else the file's modification time (UTC, ISO)
+    nbgrader_files: tuple[Path, ...] = field(default=())  # timestamp.txt, submission_secret.txt: kept beside what is written
 
     @property
     def key(self) -> str:
@@ -202,7 +204,8 @@ class _Scan:
 
     def add(self, student: str, assignment: str, path: Path, files: tuple[Path, ...]) -> None:
         sha, size = _hash_file(path, self.limits.notebook_bytes)
-        sub = Submission(safe_id(student), assignment, path, files, sha, size, _timestamp(path))
+        kept = tuple(p for name in NBGRADER_FILES if (p := path.parent / name).is_file() and not p.is_symlink())
+        sub = Submission(safe_id(student), assignment, path, files, sha, size, _timestamp(path), kept)
         self.found.setdefault(sub.key, []).append(sub)
 
     def unzip(self, archive: Path, depth: int) -> Path | None:
@@ -258,7 +261,7 @@ class _Scan:
                     continue
                 assignment = match[0]
             siblings = tuple(p for p in sorted(path.parent.iterdir())
-                             if p.is_file() and not p.is_symlink() and p.suffix not in (".ipynb", ".zip") and p.name != "timestamp.txt")
+                             if p.is_file() and not p.is_symlink() and p.suffix not in (".ipynb", ".zip") and p.name not in NBGRADER_FILES)
             self.add(owner, assignment, path, siblings)
 
     def result(self) -> tuple[list[Submission], list[Problem], list[Conflict]]:

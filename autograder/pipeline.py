@@ -159,6 +159,6 @@ def grade(sub: Submission, ref: Reference, out: Output, limits: Limits) -> Noteb
         seconds=round(time.perf_counter() - t0, 3), fixed_seconds=round(run.fixed_seconds, 3),
         judge_seconds=round(judge_seconds, 3),
     )
-    out.save_autograded(result, nb)
-    out.save_feedback(result, feedback.render(result, nb, limits))
+    out.save_autograded(result, nb, sub.nbgrader_files)
+    out.save_feedback(result, feedback.render(result, nb, limits), sub.nbgrader_files)
     return result

@@ -38,6 +38,11 @@ def _atomic_write(path: Path, text: str) -> Path:
     return path
 
 
+def _keep(files: tuple[Path, ...], folder: Path) -> None:
+    for f in files:
+        shutil.copyfile(f, folder / f.name)
+
+
 class Output:
     """The output course directory ``root``."""
 
@@ -75,14 +80,20 @@ class Output:
         return _atomic_write(self.result_path(result.student, result.assignment),
                              json.dumps(result.to_json(), indent=1, sort_keys=True))
 
-    def save_autograded(self, result: NotebookResult, nb: NotebookNode) -> Path:
-        path = self.autograded_path(result.student, result.assignment, result.notebook)
+    def save_autograded(self, result: NotebookResult, nb: NotebookNode, nbgrader_files: tuple[Path, ...] = ()) -> Path:
+        """The notebook as it ran, with nbgrader's ``timestamp.txt`` and ``submission_secret.txt``
+        beside it (as ``nbgrader autograde`` keeps them: ``release_feedback`` reads them)."""
         import nbformat
 
-        return _atomic_write(path, nbformat.writes(nb))
+        path = self.autograded_path(result.student, result.assignment, result.notebook)
+        _atomic_write(path, nbformat.writes(nb))
+        _keep(nbgrader_files, path.parent)
+        return path
 
-    def save_feedback(self, result: NotebookResult, page: str) -> Path:
-        return _atomic_write(self.feedback_path(result.student, result.assignment, result.notebook), page)
+    def save_feedback(self, result: NotebookResult, page: str, nbgrader_files: tuple[Path, ...] = ()) -> Path:
+        path = _atomic_write(self.feedback_path(result.student, result.assignment, result.notebook), page)
+        _keep(nbgrader_files, path.parent)
+        return path
 
     def recorded_sha(self, student: str, assignment: str) -> str:
         """The notebook fingerprint of the result already here ("" if none or unreadable)."""

@@ -15,8 +15,10 @@ instructor's files. Layout (nbgrader's)::
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,6 +29,51 @@ from nbformat import NotebookNode
 from . import notebooks
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def path_with_interpreter_bin(path: str | None = None) -> str:
+    """``PATH`` with this interpreter's ``bin`` folder (the venv's) first, once.
+
+    nbgrader runs ``alembic`` from ``PATH`` when it creates a gradebook; the venv's own
+    ``alembic`` must win, also when the venv is not activated (``.venv/bin/nbgrader ...``)."""
+    here = str(Path(sys.executable).parent)  # not resolved: a venv's python is a symlink
+    parts = [p for p in (path if path is not None else os.environ.get("PATH", "")).split(os.pathsep) if p and p != here]
+    return os.pathsep.join([here, *parts])
+
+
+def repair_gradebook(db: Path) -> bool:
+    """Stamp a half-made ``gradebook.db`` with nbgrader's schema version; True if it was one.
+
+    nbgrader creates the tables first and records the alembic version after, by running
+    ``alembic``; when that failed (not on ``PATH``), the tables stay without a version and later
+    runs accept the file as it is. The tables are the current schema (this nbgrader made them),
+    so the missing record is the head revision, written as nbgrader itself writes it."""
+    db = Path(db)
+    if not db.is_file() or db.stat().st_size == 0:
+        return False
+    with contextlib.closing(sqlite3.connect(db)) as con, con:  # closed, and committed
+        tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables or "alembic_version" in tables:
+            return False
+        from alembic.script import ScriptDirectory
+        from nbgrader.dbutil import ALEMBIC_DIR
+
+        head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+        con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        con.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (head,))
+    return True
+
+
+def prepare_nbgrader(course_dir: Path) -> None:
+    """What plain nbgrader needs, run from the course's ``nbgrader_config.py``: ``alembic``
+    found on ``PATH`` (this interpreter's), and the course's gradebook whole."""
+    os.environ["PATH"] = path_with_interpreter_bin()
+    db = Path(course_dir) / "gradebook.db"
+    try:
+        if repair_gradebook(db):
+            print(f"nbgrader_config.py: {db} was half made (no schema version); stamped it", file=sys.stderr)
+    except (OSError, sqlite3.Error) as err:  # a config file that raises would drop the whole course config
+        print(f"nbgrader_config.py: could not check {db}: {err}", file=sys.stderr)
 
 
 class NbgraderError(RuntimeError):
@@ -48,22 +95,24 @@ class Workspace:
         self.root = Path(root)
         self.repo = Path(repo)
         self.root.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(self.repo / "nbgrader_config.py", self.root / "nbgrader_config.py")
         src = self.repo / "source"
         names = assignments if assignments is not None else notebooks.assignments(src)
+        self.assignments = list(names)
+        if self.root.resolve() == self.repo.resolve():
+            return  # the course directory itself (course grade --out .): nothing to copy
+        shutil.copy2(self.repo / "nbgrader_config.py", self.root / "nbgrader_config.py")
         for name in names:
             dest = self.root / "source" / name
             if dest.exists():
                 shutil.rmtree(dest)
             shutil.copytree(src / name, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        self.assignments = list(names)
 
     # -- running nbgrader ------------------------------------------------------------------
     def nbgrader(self, *args: str, timeout: float = 1800) -> str:
         """Run ``nbgrader <args>`` in this course directory; return its output."""
-        # nbgrader runs `alembic` from PATH: put this interpreter's bin folder (the venv's) first.
-        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-        env = dict(os.environ, PATH=path, PYTHONPATH=str(self.repo), OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+        # nbgrader runs `alembic` from PATH: this interpreter's bin folder (the venv's) comes first.
+        env = dict(os.environ, PATH=path_with_interpreter_bin(), PYTHONPATH=str(self.repo), OMP_NUM_THREADS="1",
+                   MPLBACKEND="Agg")
         proc = subprocess.run(
             [sys.executable, "-m", "nbgrader", *args],
             cwd=self.root, env=env, capture_output=True, text=True, timeout=timeout,

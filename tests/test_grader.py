@@ -167,6 +167,12 @@ def test_feedback_shows_results_and_messages_but_no_hidden_test_code(graded_clas
     assert "CheckFailed" in carol and "expected" in carol
 
 
+def test_nbgraders_own_files_are_kept_beside_what_is_written_for_release_feedback(graded_class):
+    _, out, _ = graded_class
+    for folder in (out / "autograded" / "alice" / A, out / "feedback" / "alice" / A):
+        assert (folder / "timestamp.txt").read_text() == "2026-11-20 09:30:00.000000 UTC", folder
+
+
 def test_nbgrader_generate_feedback_works_on_the_output(graded_class):
     _, out, _ = graded_class
     ws = Workspace(out, assignments=[A])
