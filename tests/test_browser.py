@@ -63,9 +63,9 @@ def lab(tmp_path_factory):
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     port = _free_port()
-    env = dict(os.environ, OMP_NUM_THREADS="1", JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
-               JUPYTERLAB_SETTINGS_DIR=str(root / ".lab-settings"))
-    env.pop("MPLBACKEND", None)  # the student's default: the inline backend
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"), JUPYTERLAB_SETTINGS_DIR=str(root / ".lab-settings"))
+    for name in ("MPLBACKEND", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.pop(name, None)  # what a student's lab has: the inline backend, torch's own thread count
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
          f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}", "--allow-root", "--LabApp.expose_app_in_browser=True"],
@@ -223,9 +223,15 @@ def _exercise_widgets(page, errors, assignment):
     status, image = status_text(page), widget_image(page)
     assert status and not status.startswith("error"), f"the explorer reports {status!r}"
     assert image.startswith("data:image/png"), "the explorer shows no figure"
-    press(page, 0, "ArrowRight", 8)  # the learning-rate slider (log scale)
-    status2 = wait_change(page, status, lambda: status_text(page))
-    assert wait_change(page, image, lambda: widget_image(page)) != image
+    times = []
+    for slider, key in ((0, "ArrowRight"), (0, "ArrowLeft"), (0, "ArrowRight")):
+        before = widget_image(page)
+        t0 = time.perf_counter()
+        press(page, slider, key, 1)
+        wait_change(page, before, lambda: widget_image(page))
+        times.append(time.perf_counter() - t0)
+    record_redraw_times(assignment, times)
+    status2 = status_text(page)
     if page.locator(".widget-slider").count() > 1:
         press(page, 1, "ArrowLeft", 15)  # the second slider (initial point, or another optimizer's rate)
         wait_change(page, status2, lambda: status_text(page))
@@ -233,6 +239,19 @@ def _exercise_widgets(page, errors, assignment):
     assert not errors, f"the browser console shows errors: {errors[:5]}"
     if assignment == "06_root_finding":
         assert "iterations" in status_text(page)
+    assert max(times) < REDRAW_LIMIT_S, f"a slider move took {max(times):.1f} s to redraw (times {times})"
+
+
+REDRAW_LIMIT_S = 5.0  # a loose bound against a regression; the measured times are printed and kept
+REDRAW_TIMES = SHOTS / "slider-redraw-times.md"
+
+
+def record_redraw_times(assignment: str, times: list[float]) -> None:
+    """Keep each lesson's slider-to-redraw times (one key press each, the student's thread settings)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with REDRAW_TIMES.open("a") as fh:
+        fh.write(f"| {assignment} | {' / '.join(f'{t:.2f}' for t in times)} | {max(times):.2f} |\n")
+    print(f"{assignment}: slider to redraw {', '.join(f'{t:.2f} s' for t in times)}")
 
 
 def test_unsolved_release_fails_readably_and_solved_passes(lab, browser):
@@ -240,7 +259,8 @@ def test_unsolved_release_fails_readably_and_solved_passes(lab, browser):
     page, _ = open_notebook(browser, base, "release/06_root_finding/root_finding.ipynb")
     run_all(page)
     failures = [o for cell in outputs(page) for o in cell if o.get("output_type") == "error"]
-    assert failures and all(o["ename"] == "NotImplementedError" for o in failures), [o.get("ename") for o in failures]
+    assert failures and all(o["ename"] == "CheckFailed" and "raised NotImplementedError" in o["evalue"] for o in failures), \
+        [(o.get("ename"), o.get("evalue", "")[:80]) for o in failures]
     longest = max(len("\n".join(o["traceback"]).splitlines()) for o in failures)
     assert longest < 30, f"a failing visible test shows a wall of traceback ({longest} lines)"
     page.screenshot(path=str(SHOTS / "06_root_finding-release-unsolved.png"), full_page=False)
@@ -249,8 +269,8 @@ def test_unsolved_release_fails_readably_and_solved_passes(lab, browser):
     run_all(page)
     text = "".join(o.get("text", "") for cell in outputs(page) for o in cell)
     assert not [o for cell in outputs(page) for o in cell if o.get("output_type") == "error"]
-    for test in ("test_f", "test_grad", "test_gradient_descent", "test_find_roots"):
-        assert f"{test} passed" in text
+    tests = sum(notebooks.is_autograded_test(c) for c in notebooks.read(REPO / "source" / "06_root_finding" / "root_finding.ipynb").cells)
+    assert text.count("passed: ") >= tests, text[-2000:]  # every probe's pass line (a cell has one or more)
     page.close()
 
 
@@ -266,7 +286,42 @@ def test_feedback_page_shows_results_without_hidden_tests(browser, tmp_path):
     page.goto((out / "feedback" / "bob" / "06_root_finding" / "root_finding.html").as_uri())
     text = page.locator("body").inner_text()
     page.screenshot(path=str(SHOTS / "feedback.png"))
-    assert "Score: 0 / 20" in text and "NotImplementedError" in text and "test_find_roots_traps" in text
+    most = sum(notebooks.points(c) for c in source.cells if notebooks.meta(c).get("grade"))
+    assert f"Score: 0 / {most:g}" in text and "NotImplementedError" in text and "test_find_roots_traps" in text
     leaked = [line for line in notebooks.hidden_test_lines(source, release) if line in text]
     assert not leaked, leaked[:3]
     page.close()
+
+
+PICTURES = {  # lesson -> (what a cell's source mentions, the screenshot's name)
+    "01_torch_autograd": [("draw_graph", "01-graph"), ("stability_limit", "01-stability-slider")],
+    "02_value_autograd": [("draw_graph", "02-graph"), ("decision", "02-decision-boundary")],
+}
+
+
+@pytest.mark.parametrize("assignment", sorted(PICTURES))
+def test_the_teaching_pictures_render(lab, browser, assignment):
+    """The computational graph, the stability slider and the decision boundary, as a student sees them."""
+    base, _ = lab
+    (src,) = notebooks.notebook_paths(REPO / "source", assignment)
+    source = notebooks.read(src)
+    page, errors = open_notebook(browser, base, f"solved/{assignment}/{src.name}")
+    try:
+        run_all(page)
+        cells = outputs(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for needle, name in PICTURES[assignment]:
+            found = [i for i, c in enumerate(source.cells) if c.cell_type == "code" and needle in c.source
+                     and not notebooks.meta(c).get("grade") and not notebooks.is_solution(c)]
+            assert found, f"{assignment}: no ungraded cell mentions {needle!r}"
+            index = found[-1]
+            has_picture = any("image/png" in o.get("data", {}) for o in cells[index]) or \
+                any(o.get("data", {}).get("application/vnd.jupyter.widget-view+json") for o in cells[index])
+            assert has_picture, f"{assignment}: the {needle} cell shows no picture: {cells[index]}"
+            cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+            cell.scroll_into_view_if_needed()
+            time.sleep(1.0)
+            cell.screenshot(path=str(SHOTS / f"{name}.png"))
+        assert not errors, f"the browser console shows errors: {errors[:5]}"
+    finally:
+        page.close()
