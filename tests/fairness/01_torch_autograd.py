@@ -114,18 +114,53 @@ def chain_rule_grad(x):
     return x.mul(2).mul(inner.cos())
 '''
 
+LIMIT_BY_POWER_METHOD = '''
+def stability_limit(X):
+    "a power method on the Hessian, in float64, until the Rayleigh quotient settles"
+    N = X.shape[0]                                   # a local N
+    H = 2 * X.double().T @ X.double() / N
+    v = torch.ones(H.shape[0], dtype=torch.float64)
+    estimate = 0.0
+    for _ in range(100_000):
+        v = H @ v
+        if v.norm() == 0:                            # X of zeros: no curvature at all
+            return float("inf")
+        v = v / v.norm()
+        new = (v @ H @ v).item()
+        if abs(new - estimate) <= 1e-15 * abs(new):
+            break
+        estimate = new
+    return 2 / new
+'''
+
+LIMIT_BY_SINGULAR_VALUE_FLOAT32 = '''
+def stability_limit(X):
+    "the largest singular value of X, in X's own dtype: lambda_max(2 X^T X / N) = 2 sigma_max^2 / N"
+    sigma = torch.linalg.matrix_norm(X, ord=2)
+    return float(len(X) / sigma ** 2)
+'''
+
+LIMIT_BY_GRAM_OF_ROWS = '''
+def stability_limit(X):
+    "the N x N Gram matrix X X^T has the same nonzero eigenvalues as X^T X"
+    gram = X.to(torch.float64) @ X.to(torch.float64).mT
+    return 2.0 / torch.linalg.eigvals(2 * gram / gram.shape[0]).real.max().item()
+'''
+
 CASES = [
-    Variant("loops_and_counts", "gradient by a loop over samples with a local N; my_mse as sum / numel with a collections.abc import",
-            {"gradient_code": LOOPS_GRADIENT, "my_mse_code": LOOPS_MSE}),
+    Variant("loops_and_counts", "gradient by a loop over samples with a local N; my_mse as sum / numel with a collections.abc import; "
+            "stability_limit by a power method with a local N and a convergence test",
+            {"gradient_code": LOOPS_GRADIENT, "my_mse_code": LOOPS_MSE, "stability_limit_code": LIMIT_BY_POWER_METHOD}),
     Variant("in_place_updates", "w.sub_(..., alpha=lr) and new_zeros; in train_autograd sub_, w.grad = None, and a warning",
             {"train_manual_code": INPLACE_MANUAL, "train_autograd_code": INPLACE_AUTOGRAD}),
     Variant("sequential_and_dataclass", "LinearRegression over nn.Sequential with nn.init.zeros_, losses kept in a @dataclass",
             {"train_module_code": SEQUENTIAL_MODULE}),
-    Variant("autograd_grad_and_dict", "mse_param_grads with torch.autograd.grad and copies kept in a dict",
-            {"mse_param_grads_code": GRAD_BY_AUTOGRAD_GRAD}),
+    Variant("autograd_grad_and_dict", "mse_param_grads with torch.autograd.grad and copies kept in a dict; "
+            "stability_limit from the eigenvalues of X X^T with torch.linalg.eigvals",
+            {"mse_param_grads_code": GRAD_BY_AUTOGRAD_GRAD, "stability_limit_code": LIMIT_BY_GRAM_OF_ROWS}),
     Variant("local_F_and_methods", "analytic_grads with a function-local F; chain_rule_grad with tensor methods; "
-            "the gradient as 2 X^T (y_pred - Y) / N",
-            {"analytic_grads_code": LOCAL_F, "chain_rule_code": CHAIN_METHODS,
+            "the gradient as 2 X^T (y_pred - Y) / N; stability_limit from matrix_norm(X, 2) in X's dtype (float32 stays float32)",
+            {"analytic_grads_code": LOCAL_F, "chain_rule_code": CHAIN_METHODS, "stability_limit_code": LIMIT_BY_SINGULAR_VALUE_FLOAT32,
              "gradient_code": [("return (2 * (y_pred - Y)).unsqueeze(1).mul(X).mean(dim=0)",
                                 "return 2 * X.T @ (y_pred - Y) / len(Y)")]}),
     Variant("experiment_cell", "an extra cell of the student's own: lr 0.0014 diverges on the lecture's data",

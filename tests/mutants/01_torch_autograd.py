@@ -1,4 +1,5 @@
 """Plausible wrong solutions for 01_torch_autograd, each with the test cell that must catch it."""
+from tests.mutant import Mutant as _Mutant
 from tests.mutant import delegates as _delegates
 from tests.mutant import edit as _mutant
 
@@ -140,4 +141,38 @@ MUTANTS += [
                "train_manual_code", _MANUAL_WITH_BACKWARD, ["test_train_manual"], says="Tensor.backward"),
     _delegates("autograd_uses_torch_optim", "train_autograd hands the update to torch.optim.SGD",
                "train_autograd_code", _AUTOGRAD_WITH_OPTIM, ["test_train_autograd"], says="torch.optim"),
+]
+
+# Task 6: stability_limit (nothing is off limits, so no delegating mutant)
+LIMIT = "    hessian = 2 * X.T @ X / X.shape[0]\n    return 2 / torch.linalg.eigvalsh(hessian)[-1].item()"
+
+_LIMIT_BY_SHORT_POWER_METHOD = '''
+def stability_limit(X):
+    hessian = 2 * X.double().T @ X.double() / X.shape[0]
+    v = torch.ones(hessian.shape[0], dtype=torch.float64)
+    for _ in range(5):                                   # stops long before the estimate settles
+        v = hessian @ v
+        v = v / v.norm()
+    return 2 / (v @ hessian @ v).item()
+'''
+
+MUTANTS += [
+    _mutant("limit_without_the_hessians_factor", "2 / lambda_max(X^T X): the Hessian's 2/N of the mean squared error left out",
+            "stability_limit_code", [(LIMIT, LIMIT.replace("2 * X.T @ X / X.shape[0]", "X.T @ X"))], ["test_stability_limit"]),
+    _mutant("limit_one_over_lambda", "1 / lambda_max: the 'safe' step 1/L of smoothness theory instead of the limit 2/lambda_max",
+            "stability_limit_code", [(LIMIT, LIMIT.replace("return 2 /", "return 1 /"))], ["test_stability_limit"]),
+    _mutant("limit_divides_by_features", "divides by X.shape[1], the number of features, instead of the number of samples",
+            "stability_limit_code", [(LIMIT, LIMIT.replace("X.shape[0]", "X.shape[1]"))], ["test_stability_limit"]),
+    _mutant("limit_from_the_smallest_eigenvalue", "eigvalsh(...)[0]: the smallest eigenvalue (eigvalsh sorts ascending)",
+            "stability_limit_code", [(LIMIT, LIMIT.replace("[-1]", "[0]"))], ["test_stability_limit"]),
+    _Mutant(name="limit_short_power_method", why="a power method stopped after 5 iterations: an estimate of lambda_max, not lambda_max",
+            cell="stability_limit_code", code=_LIMIT_BY_SHORT_POWER_METHOD, caught_by=["test_stability_limit"]),
+    _mutant("limit_in_float32", "X.float(): the float32 eigenvalue is off by ~1e-7 for a float64 X",
+            "stability_limit_code", [("X = X.double()", "X = X.float()")], ["test_stability_limit"]),
+    _mutant("limit_scales_X_in_place", "builds the Hessian as X^T X after scaling X in place: the caller's float64 X changes",
+            "stability_limit_code", [(LIMIT, "    X.mul_((2 / X.shape[0]) ** 0.5)\n"
+                                             "    return 2 / torch.linalg.eigvalsh(X.T @ X)[-1].item()")],
+            ["test_stability_limit"]),
+    _mutant("limit_returns_a_tensor", "returns the limit as a 0-d tensor, not the Python float the task asks for",
+            "stability_limit_code", [(".item()", "")], ["test_stability_limit"]),
 ]
