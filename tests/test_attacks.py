@@ -214,8 +214,15 @@ def test_escapes_find_nothing_to_read(run):
         text = _outputs(run, name)
         assert "No such file" in text or "unable to open" in text, f"{name}: {text[:500]}"
     found = _outputs(run, "find-assignment-copies")
-    leaked = [line for line in notebooks.secret_lines(run.lesson.source()) if line in found]
-    assert not leaked and "gradebook.db" not in found, leaked[:5]
+    # the submission's own solutions are its author's to read; the hidden tests are not
+    found_lines = {line.strip() for line in found.splitlines()}
+    leaked = [line for line in notebooks.hidden_test_lines(run.lesson.source(), run.lesson.release()) if line in found_lines]
+    assert not leaked, leaked[:5]
+    # the attack prints each file it finds as "<path> <text>"; a gradebook found would start a line
+    # (nbgrader's own test fixtures in site-packages, read-only and empty of students, do not count)
+    found_gradebooks = [path for path in re.findall(r"^(/\S*/gradebook\.db) ", found, flags=re.MULTILINE)
+                        if "/site-packages/" not in path]
+    assert not found_gradebooks and str(run.ctx.out) not in found, found_gradebooks
 
 
 def test_feedback_pages_carry_no_script_of_the_students(run):

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -180,9 +181,11 @@ def test_nbgrader_generate_feedback_works_on_the_output(graded_class):
     assert (out / "feedback" / "alice" / A / HTML).exists()
 
 
-def test_rerun_grades_nothing_new_and_keeps_manual_grades(graded_class):
-    _, out, _ = graded_class
+def test_rerun_grades_nothing_new_and_keeps_manual_grades(graded_class, tmp_path):
     from nbgrader.api import Gradebook
+
+    root = shutil.copytree(graded_class[0], tmp_path / "class")   # the shared run stays as graded
+    out = root / "out"
 
     db = f"sqlite:///{out / 'gradebook.db'}"
     with Gradebook(db) as gb:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -184,8 +185,11 @@ def test_tasks_with_forbidden_calls_say_so(path: Path):
                    if isinstance(d, ast.Call) for kw in d.keywords if kw.arg == "forbid"]
         if not forbids:
             continue
-        text = next((c.source for c in reversed(cells[:i]) if c.cell_type == "markdown" and not notebooks.meta(c)), "")
-        assert "Off limits here" in text, f"{notebooks.grade_id(cell)} forbids calls, but its task text has no '*Off limits here:*' line"
+        task_texts = [c.source for c in reversed(cells[:i])
+                      if c.cell_type == "markdown" and not notebooks.meta(c) and c.source.lstrip().startswith("#")
+                      and re.search(r"\(\d+( \+ \d+)* points?\)", c.source.splitlines()[0])]
+        text = task_texts[0] if task_texts else ""
+        assert "Off limits here" in text, f"{notebooks.grade_id(cell)} forbids calls, but its task text (the nearest heading above it that states points) has no '*Off limits here:*' line"
 
 
 @pytest.mark.parametrize("path", params)

@@ -7,6 +7,10 @@ child processes, the second runs in a kernel as fresh as a cold one, and gets fu
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from nbformat.v4 import new_code_cell
 
 from autograder import forkserver, notebooks
 from autograder.limits import Limits
+from autograder.workspace import REPO
 from tests.test_grader import A, FULL, NB, auto, course, results, solved, tree
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("warm")]
@@ -106,19 +111,49 @@ def _observed_uid(out: Path, student: str) -> int | None:
         return None
 
 
+def _processes() -> dict[int, tuple[int, int, int]]:
+    "pid -> (parent pid, uid, start time in clock ticks) of every process now"
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            table[int(entry.name)] = (int(fields[1]), entry.stat().st_uid, int(fields[19]))
+        except (OSError, IndexError, ValueError):
+            continue
+    return table
+
+
+def _descendants(root: int, table: dict[int, tuple[int, int, int]]) -> set[int]:
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, (ppid, _, _) in table.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
 @needs_warm
 def test_no_process_of_any_kernel_outlives_the_grading(tmp_path):
+    """Every kernel-user process this run started (seen while it ran) is gone when it ends.
+
+    Other tests may be grading at the same time, so only this run's descendants are watched.
+    """
     subs = tree(tmp_path / "submitted", {"hostile": _with_cell(solved(), HOSTILE)})
-    assert course("grade", str(subs), "--out", str(tmp_path / "out"), "--jobs", "1", "--no-gradebook", "--quiet").returncode == 0
-    left = []
-    for entry in Path("/proc").iterdir():
-        try:
-            uid = entry.stat().st_uid
-        except OSError:
-            continue
-        if entry.name.isdigit() and uid >= 200_000:
-            left.append((entry.name, (entry / "cmdline").read_bytes()[:80]))
-    assert not left, f"processes of kernel users still running: {left}"
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(tmp_path / "out"),
+                             "--jobs", "1", "--no-gradebook", "--quiet"], cwd=REPO, env=dict(env, OMP_NUM_THREADS="1"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: set[tuple[int, int]] = set()
+    while proc.poll() is None:
+        table = _processes()
+        seen |= {(pid, table[pid][2]) for pid in _descendants(proc.pid, table) if table[pid][1] >= 200_000}
+        time.sleep(0.05)
+    assert proc.returncode == 0
+    assert seen, "no kernel-user process was seen while grading"
+    table = _processes()
+    left = [pid for pid, started in seen if pid in table and table[pid][2] == started]
+    assert not left, f"processes of this run's kernel users still running: {left}"
 
 
 def test_cold_kernels_stay_available_and_say_so(tmp_path):

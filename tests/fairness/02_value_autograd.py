@@ -10,14 +10,15 @@ from collections.abc import Iterable
 
 class Value:
     "A scalar and its gradient, remembering the operation that produced it."
-    __slots__ = ("data", "grad", "_backward", "_prev", "_op")
+    __slots__ = ("data", "grad", "_backward", "_prev", "_op", "label")
 
-    def __init__(self, data: float, _children: Iterable = (), _op: str = ""):
+    def __init__(self, data: float, _children: Iterable = (), _op: str = "", label: str = ""):
         self.data = float(data)
         self.grad = 0.0
         self._backward = lambda: None
         self._prev = tuple(_children)
         self._op = _op
+        self.label = label
 
     @staticmethod
     def _wrap(other) -> "Value":
@@ -61,6 +62,9 @@ class Value:
 
     def exp(self):
         return self._unary(math.exp(self.data), lambda out: math.exp(self.data), "exp")
+
+    def log(self):
+        return self._unary(math.log(self.data), lambda out: 1.0 / self.data, "log")
 
     def __neg__(self):
         return self._unary(-self.data, lambda out: -1.0, "neg")
@@ -237,6 +241,83 @@ def train_step(model, xs, ys, lr):
     return float(loss.data)
 '''
 
+
+GRADCHECK_TENSORS = '''
+def numerical_grad(f, xs, eps=1e-6):
+    "the moved points from float64 tensors (rows of eps * I), one comprehension"
+    base = torch.tensor(xs, dtype=torch.float64)
+    steps = torch.eye(len(xs), dtype=torch.float64) * eps
+    return [(f((base + step).tolist()) - f((base - step).tolist())) / (2 * eps) for step in steps]
+'''
+
+GRADCHECK_IN_PLACE = '''
+from collections.abc import Callable, Sequence
+
+
+def numerical_grad(f: Callable[[list], float], xs: Sequence[float], eps: float = 1e-6) -> list:
+    "moves one entry of a working copy in place, and puts it back after each pair of calls"
+    work = list(xs)
+    grads = []
+    for i, saved in enumerate(work):
+        work[i] = saved + eps
+        up = f(list(work))
+        work[i] = saved - eps
+        down = f(list(work))
+        work[i] = saved
+        grads.append(0.5 * (up - down) / eps)
+    return grads
+'''
+
+CLASSIFY_LOGSUMEXP = '''
+from dataclasses import dataclass
+
+
+def cross_entropy(logits, label):
+    "the log-sum-exp form, log(sum exp(z - m)) - (z_label - m), without softmax"
+    m = max(z.data for z in logits)
+    total = sum(((z - m).exp() for z in logits), Value(0.0))
+    return total.log() - (logits[label] - m)
+
+
+def classify(model, x):
+    scores = [o.data for o in model(x)]
+    return sorted(range(len(scores)), key=scores.__getitem__)[-1]
+
+
+@dataclass
+class Batches:
+    "the batches of one epoch, in a shuffled order"
+    order: list
+    size: int
+
+    def __iter__(self):
+        for start in range(0, len(self.order), self.size):
+            yield self.order[start:start + self.size]
+
+
+def train_classifier(model, xs, labels, epochs, lr, batch_size=10, rng=None):
+    "rng.sample for the order, a loop for the batch loss, gradients zeroed by hand, p.data rebound"
+    rng = random.Random() if rng is None else rng
+    N = len(xs)
+    history = []
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for batch in Batches(rng.sample(range(N), N), batch_size):
+            loss = Value(0.0)
+            for i in batch:
+                loss = loss + cross_entropy(model(xs[i]), labels[i])
+            loss = loss * (1.0 / len(batch))
+            params = model.parameters()
+            for p in params:
+                p.grad = 0.0
+            loss.backward()
+            for p in params:
+                p.data = p.data - lr * p.grad
+            total, count = total + loss.data, count + 1
+        history.append(total / count)
+    return history
+'''
+
 CASES = [
     Variant("value_slots_and_kahn_order", "__slots__, its own backward for each operator, Kahn's order with a deque and "
             "in-degree counts keyed by id, `collections.abc` imported", {"value_code": VALUE_KAHN}),
@@ -254,5 +335,14 @@ CASES = [
     Variant("experiment_cells", "extra cells of the student's own: a graph printed, a few training steps printed",
             {}, extra=[("value_code", "a = Value(2.0)\nb = a * a + a.exp()\nb.backward()\nprint(b, a)"),
                        ("train_code", "m = MLP(3, [4, 4, 1], scale=0.5, rng=random.Random(42))\n"
-                                      "for _ in range(5):\n    print(train_step(m, [[1.0, 2.0, 3.0]], [1.0], 0.05))")]),
+                                      "for _ in range(5):\n    print(train_step(m, [[1.0, 2.0, 3.0]], [1.0], 0.05))"),
+                       ("gradcheck_code", "print(numerical_grad(lambda v: v[0] ** 2 * v[1], [3.0, 2.0], eps=1e-4))"),
+                       ("classify_code", "m = MLP(2, [4, 2], rng=random.Random(1))\n"
+                                         "print(train_classifier(m, [[0.0, 1.0], [1.0, 0.0]], [0, 1], 3, 0.1, batch_size=1))")]),
+    Variant("gradcheck_with_tensors", "the moved points built as float64 tensors (rows of eps * I), one comprehension",
+            {"gradcheck_code": GRADCHECK_TENSORS}),
+    Variant("gradcheck_in_place_and_restored", "moves an entry of a working copy in place and puts it back, 0.5 * (up - down) / eps, "
+            "`collections.abc` type hints", {"gradcheck_code": GRADCHECK_IN_PLACE}),
+    Variant("classify_logsumexp_and_dataclass", "cross-entropy as log-sum-exp without softmax, argmax by sorting, batches from a "
+            "@dataclass iterator over rng.sample, a loop for the batch loss, p.data rebound", {"classify_code": CLASSIFY_LOGSUMEXP}),
 ]

@@ -18,11 +18,6 @@ class Neuron:
             total = total + w_i * x_i
         return total
 
-    def backward(self, dvalue: torch.Tensor, inputs: torch.Tensor) -> None:
-        self.dweights = torch.stack([dvalue * x_i for x_i in inputs])
-        self.dbias = dvalue * 1
-        self.dinputs = torch.stack([dvalue * w_i for w_i in self.weights])
-
 
 @dataclass
 class Linear:
@@ -35,20 +30,34 @@ class Linear:
         self.saved["inputs"] = inputs
         return torch.stack([inputs @ row + b for row, b in zip(self.weights, self.biases)], dim=-1)
 
-    def backward(self, dvalues: torch.Tensor) -> torch.Tensor:
-        x = self.saved["inputs"]
-        xs = x if x.dim() == 2 else x.unsqueeze(0)
-        ds = dvalues if dvalues.dim() == 2 else dvalues.unsqueeze(0)
-        self.dweights = torch.stack([(ds[:, j:j + 1] * xs).sum(dim=0) for j in range(self.weights.shape[0])])
-        self.dbiases = ds.sum(dim=0)
-        dx = ds @ self.weights
-        return dx if x.dim() == 2 else dx[0]
-
 
 def random_linear(in_features: int, out_features: int, generator: torch.Generator = None) -> Linear:
     shape: Sequence[int] = (out_features, in_features)
     weights = torch.randn(*shape, generator=generator)
     return Linear(weights, torch.randn(out_features, generator=generator))
+'''
+
+BACKWARD_BY_LOOPS = '''
+def neuron_backward(self, dvalue, inputs):
+    "one entry at a time"
+    self.dweights = torch.stack([dvalue * x_i for x_i in inputs])
+    self.dbias = dvalue * 1
+    self.dinputs = torch.stack([dvalue * w_i for w_i in self.weights])
+
+
+def linear_backward(self, dvalues):
+    "the inputs from the dataclass's dict; dweights one output unit at a time"
+    x = self.saved["inputs"]
+    xs = x if x.dim() == 2 else x.unsqueeze(0)
+    ds = dvalues if dvalues.dim() == 2 else dvalues.unsqueeze(0)
+    self.dweights = torch.stack([(ds[:, j:j + 1] * xs).sum(dim=0) for j in range(self.weights.shape[0])])
+    self.dbiases = ds.sum(dim=0)
+    dx = ds @ self.weights
+    return dx if x.dim() == 2 else dx[0]
+
+
+Neuron.backward = neuron_backward
+Linear.backward = linear_backward
 '''
 
 LAYERS_BY_EINSUM = '''
@@ -59,11 +68,6 @@ class Neuron:
 
     def forward(self, inputs):
         return torch.dot(inputs, self.weights) + self.bias
-
-    def backward(self, dvalue, inputs):
-        self.dweights = inputs * dvalue
-        self.dbias = dvalue.clone()
-        self.dinputs = self.weights * dvalue
 
 
 class Linear:
@@ -77,20 +81,53 @@ class Linear:
         self.last_x = inputs.clone()
         return torch.matmul(inputs, self.weights.T) + self.biases
 
-    def backward(self, dvalues):
-        if dvalues.dim() == 1:
-            self.dweights = torch.outer(dvalues, self.last_x)
-            self.dbiases = dvalues.clone()
-            return torch.mv(self.weights.T, dvalues)
-        self.dweights = torch.einsum("no,ni->oi", dvalues, self.last_x)
-        self.dbiases = torch.einsum("no->o", dvalues)
-        return torch.einsum("no,oi->ni", dvalues, self.weights)
-
 
 def random_linear(in_features, out_features, generator=None):
     g = generator if generator is not None else torch.default_generator
     return Linear(torch.normal(0.0, 1.0, size=(out_features, in_features), generator=g),
                   torch.normal(0.0, 1.0, size=(out_features,), generator=g))
+'''
+
+BACKWARD_BY_EINSUM = '''
+def neuron_backward(self, dvalue, inputs):
+    self.dweights = inputs * dvalue
+    self.dbias = dvalue.clone()
+    self.dinputs = self.weights * dvalue
+
+
+def linear_backward(layer, dvalues):
+    "the first argument named layer, not self; outer and mv for a vector, einsum for a batch; the inputs as last_x"
+    if dvalues.dim() == 1:
+        layer.dweights = torch.outer(dvalues, layer.last_x)
+        layer.dbiases = dvalues.clone()
+        return torch.mv(layer.weights.T, dvalues)
+    layer.dweights = torch.einsum("no,ni->oi", dvalues, layer.last_x)
+    layer.dbiases = torch.einsum("no->o", dvalues)
+    return torch.einsum("no,oi->ni", dvalues, layer.weights)
+
+
+Neuron.backward = neuron_backward
+Linear.backward = linear_backward
+'''
+
+BACKWARD_AS_SUBCLASSES = '''
+class Neuron(Neuron):
+    "the backward passes as methods of subclasses that take over the names of Task 1's classes"
+
+    def backward(self, dvalue, inputs):
+        self.dweights, self.dbias, self.dinputs = dvalue * inputs, dvalue, dvalue * self.weights
+
+
+class Linear(Linear):
+    def backward(self, dvalues):
+        X = self.inputs
+        if X.dim() == 1:
+            X, G = X.unsqueeze(0), dvalues.unsqueeze(0)
+        else:
+            G = dvalues
+        self.dweights = G.T @ X
+        self.dbiases = G.sum(0)
+        return (G @ self.weights).reshape(self.inputs.shape)
 '''
 
 ACTIVATIONS_LOGSUMEXP = '''
@@ -309,9 +346,9 @@ print("MSE:", MSELoss().forward(torch.randn(5, 2), torch.randn(5, 2)))
 
 CASES = [
     Variant("layers_by_loops_in_dataclasses", "Neuron and Linear as @dataclass, Python loops, inputs in a dict, collections.abc",
-            {"layers_code": LAYERS_BY_LOOPS}),
+            {"layers_code": LAYERS_BY_LOOPS, "layers_backward_code": BACKWARD_BY_LOOPS}),
     Variant("layers_by_einsum", "torch.matmul, torch.dot, einsum gradients, inputs under another name, torch.normal",
-            {"layers_code": LAYERS_BY_EINSUM}),
+            {"layers_code": LAYERS_BY_EINSUM, "layers_backward_code": BACKWARD_BY_EINSUM}),
     Variant("activations_logsumexp_in_float32", "a log-sum-exp softmax in float32, the original course's ReLU forms, expm1 ELU",
             {"activations_code": ACTIVATIONS_LOGSUMEXP}),
     Variant("state_by_id_and_in_place_training",
@@ -324,4 +361,6 @@ CASES = [
             "CCE with torch.where around the log; MSELossL2 split into data and penalty as in the original course; "
             "an extra cell of the student's own that tries the losses",
             {"losses_code": LOSSES_WHERE}, extra=[("losses_code", EXPERIMENT)]),
+    Variant("backward_as_subclasses", "Task 4's backward passes as methods of subclasses named Neuron and Linear, instead of the two functions",
+            {"layers_backward_code": BACKWARD_AS_SUBCLASSES}),
 ]

@@ -407,6 +407,69 @@ LAYER_LOOPS = [
     ("for layer in self.layers for g in", "for layer in self.layers.values() for g in"),
 ]
 
+ORIGINAL_BY_OWN_ADAM = '''
+class OriginalAdam(Adam):
+    "my own Adam with lr and eps rescaled at every step so that its bias correction cancels out"
+
+    def __init__(self, params: list, lr: float = 1e-3, betas: tuple = (0.99, 0.99), eps: float = 1e-8):
+        super().__init__(params, lr=lr, betas=betas, eps=eps)
+        self.base_lr, self.base_eps, self.count = lr, eps, 0
+
+    def step(self, grads: list) -> None:
+        self.count += 1
+        b1, b2 = self.betas
+        self.lr = self.base_lr * (1 - b1 ** self.count) / (1 - b2 ** self.count) ** 0.5
+        self.eps = self.base_eps / (1 - b2 ** self.count) ** 0.5
+        super().step(grads)
+'''
+
+ORIGINAL_AS_SUBCLASS = '''
+class OriginalAdam(Adam):
+    "Adam's state (m, v) reused; only the update differs"
+
+    def __init__(self, params: list, lr: float = 1e-3, betas: tuple = (0.99, 0.99), eps: float = 1e-8):
+        super().__init__(params, lr, betas, eps)
+
+    def step(self, grads: list) -> None:
+        b1, b2 = self.betas
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            m.lerp_(g, 1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.addcdiv_(m, v.sqrt().add_(self.eps), value=-self.lr)
+'''
+
+ORIGINAL_IN_A_DICT = '''
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass
+class Moments:
+    m: torch.Tensor
+    v: torch.Tensor
+
+
+class OriginalAdam:
+    "moments in a dict keyed by id(p), out-of-place arithmetic written back with copy_, float64 state"
+
+    def __init__(self, params: list, lr: float = 1e-3, betas: tuple = (0.99, 0.99), eps: float = 1e-8):
+        self.params, self.lr, self.betas, self.eps = list(params), lr, betas, eps
+        if betas == (0.99, 0.99):
+            warnings.warn("the original course's betas")
+        self.state = {id(p): Moments(torch.zeros(p.shape, dtype=torch.float64), torch.zeros(p.shape, dtype=torch.float64))
+                      for p in self.params}
+
+    def step(self, grads: Sequence) -> None:
+        beta1, beta2 = self.betas
+        for p, g in zip(self.params, grads):
+            st = self.state[id(p)]
+            g = g.double()
+            st.m = beta1 * st.m + (1 - beta1) * g
+            st.v = beta2 * st.v + (1 - beta2) * g ** 2
+            p.copy_((p.double() - self.lr * st.m / (torch.sqrt(st.v) + self.eps)).to(p.dtype))
+'''
+
 CASES = [
     Variant("optimizer_state_by_id", "state in dicts keyed by id(p), torch's in-place forms (addcdiv_, lerp_), "
             "`collections.abc` imports", {"optimizers_code": STATE_BY_ID}),
@@ -420,6 +483,12 @@ CASES = [
             "a warning, `collections.abc` imported", {"layer_code": LAYER_BY_FORMULA}),
     Variant("layer_loops_and_a_dict", "backward one example at a time with a local N, layers in a dict",
             {"layer_code": LAYER_LOOPS}),
+    Variant("original_adam_by_own_adam", "OriginalAdam as the student's own Adam with lr and eps rescaled each step",
+            {"adam_original_code": ORIGINAL_BY_OWN_ADAM}),
+    Variant("original_adam_as_subclass", "OriginalAdam subclasses Adam, reuses its m and v, in-place lerp_/addcmul_/addcdiv_",
+            {"adam_original_code": ORIGINAL_AS_SUBCLASS}),
+    Variant("original_adam_in_a_dict", "OriginalAdam's moments in a @dataclass per id(p), float64 state, a warning, "
+            "`collections.abc` imported", {"adam_original_code": ORIGINAL_IN_A_DICT}),
     Variant("experiment_cells", "the student's own cells: a quick fit with Adam, a model's output printed",
             {}, extra=[("layer_code", "print(Model([(2, 3), (3, 1)], 'relu').forward(torch.ones(4, 2)))"),
                        ("optimizers_code", "m = Model([(1, 16), (16, 1)], 'sigmoid', generator=torch.Generator().manual_seed(1))\n"

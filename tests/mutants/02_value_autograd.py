@@ -1,10 +1,18 @@
 """Plausible wrong solutions for 02_value_autograd, each with the test cell that must catch it."""
+from tests.mutant import Mutant as _Mutant
 from tests.mutant import delegates as _delegates
 from tests.mutant import edit as _mutant
 
 V = "value_code"
 EXP_BACKWARD = "            self.grad += out.data * out.grad"
 RELU_BACKWARD = "            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad"
+
+
+
+def _whole(name: str, why: str, cell: str, code: str, caught_by: list) -> _Mutant:
+    "a mutant that replaces the cell's code whole"
+    return _Mutant(name=name, why=why, cell=cell, code=code, caught_by=caught_by)
+
 
 MUTANTS = [
     _mutant("rsub_wrong_way_round", "2 - v computed as v - 2",
@@ -115,11 +123,12 @@ _VALUE_BY_TORCH = '''
 class Value:
     "A scalar kept as a float64 tensor; torch.autograd does the backward pass."
 
-    def __init__(self, data, _children=(), _op="", _t=None):
+    def __init__(self, data, _children=(), _op="", label="", _t=None):
         self._t = torch.tensor(float(data), dtype=torch.float64, requires_grad=True) if _t is None else _t
         self.grad = 0.0
         self._prev = tuple(_children)
         self._op = _op
+        self.label = label
 
     @property
     def data(self):
@@ -135,20 +144,23 @@ class Value:
 
     def __add__(self, other):
         other = self._wrap(other)
-        return Value(None, (self, other), "+", self._t + other._t)
+        return Value(None, (self, other), "+", _t=self._t + other._t)
 
     def __mul__(self, other):
         other = self._wrap(other)
-        return Value(None, (self, other), "*", self._t * other._t)
+        return Value(None, (self, other), "*", _t=self._t * other._t)
 
     def __pow__(self, k):
-        return Value(None, (self,), f"**{k}", self._t ** k)
+        return Value(None, (self,), f"**{k}", _t=self._t ** k)
 
     def relu(self):
-        return Value(None, (self,), "relu", torch.relu(self._t))
+        return Value(None, (self,), "relu", _t=torch.relu(self._t))
 
     def exp(self):
-        return Value(None, (self,), "exp", torch.exp(self._t))
+        return Value(None, (self,), "exp", _t=torch.exp(self._t))
+
+    def log(self):
+        return Value(None, (self,), "log", _t=torch.log(self._t))
 
     def __neg__(self):
         return self * -1
@@ -244,27 +256,27 @@ def train_step(model, xs, ys, lr):
     return loss.data
 '''
 
-_ALL = ["test_value_sanity", "test_value_graph", "test_softmax", "test_mlp", "test_training"]
+_ALL = ["test_value_sanity", "test_value_graph", "test_softmax", "test_mlp", "test_training", "test_classification"]
 
 MUTANTS += [
     _delegates("value_backed_by_torch_autograd", "Value wraps a float64 tensor and lets torch.autograd.grad do backward()",
                V, _VALUE_BY_TORCH, _ALL, says="torch.tensor"),
     _delegates("exp_backward_by_torch", "exp's backward takes e^x from torch.exp",
                V, [(EXP_BACKWARD, "            self.grad += torch.exp(torch.tensor(self.data, dtype=torch.float64)).item() * out.grad")],
-               ["test_value_sanity", "test_value_graph", "test_softmax"], says="torch.exp"),
+               ["test_value_sanity", "test_value_graph", "test_softmax", "test_classification"], says="torch.exp"),
     _delegates("softmax_by_torch_softmax", "softmax's values from torch.softmax, its gradient written by hand",
-               "softmax_code", _SOFTMAX_BY_TORCH, ["test_softmax"], says="torch.softmax"),
+               "softmax_code", _SOFTMAX_BY_TORCH, ["test_softmax", "test_classification"], says="torch.softmax"),
     _delegates("softmax_max_by_torch", "the largest value found with a tensor's max()",
                "softmax_code", [("    top = max(v.data for v in values)",
                                  "    top = torch.tensor([v.data for v in values], dtype=torch.float64).max().item()")],
-               ["test_softmax"], says="Tensor.max"),
+               ["test_softmax", "test_classification"], says="Tensor.max"),
     _delegates("neuron_dot_by_torch", "Neuron computes w . x with torch.dot and writes the backward by hand",
-               "nn_code", [(_NEURON_CALL, _NEURON_CALL_BY_TORCH)], ["test_mlp", "test_training"], says="torch.dot"),
+               "nn_code", [(_NEURON_CALL, _NEURON_CALL_BY_TORCH)], ["test_mlp", "test_training", "test_classification"], says="torch.dot"),
     _delegates("neuron_init_by_torch_randn", "Neuron draws its weights with torch.randn seeded from rng",
                "nn_code", [("        self.w = [Value(rng.gauss(0.0, scale)) for _ in range(nin)]",
                             "        gen = torch.Generator().manual_seed(rng.randrange(2**31))\n"
                             "        self.w = [Value(w) for w in (torch.randn(nin, generator=gen, dtype=torch.float64) * scale).tolist()]")],
-               ["test_mlp", "test_training"], says="torch.randn"),
+               ["test_mlp", "test_training", "test_classification"], says="torch.randn"),
     _delegates("loss_by_mse_loss", "train_step returns the loss from F.mse_loss on tensors of the predictions",
                "train_code", [("    return loss.data",
                                "    return torch.nn.functional.mse_loss(torch.tensor([p.data for p in preds], dtype=torch.float64),\n"
@@ -272,4 +284,100 @@ MUTANTS += [
                ["test_training"], says="mse_loss"),
     _delegates("step_by_torch_optim", "train_step moves the parameters with torch.optim.SGD on tensor copies",
                "train_code", _TRAIN_BY_TORCH_OPTIM, ["test_training"], says="torch.tensor"),
+]
+
+# log (Task 1)
+LOG_BACKWARD = "            self.grad += out.grad / self.data"
+MUTANTS += [
+    _mutant("log_gradient_times_data", "log's backward multiplies by u instead of dividing: d log u / du taken as u",
+            V, [(LOG_BACKWARD, "            self.grad += out.grad * self.data")],
+            ["test_value_sanity", "test_value_graph", "test_classification"]),
+    _mutant("log_gradient_divides_by_out", "log's backward divides by log u (out.data) instead of u",
+            V, [(LOG_BACKWARD, "            self.grad += out.grad / out.data")],
+            ["test_value_sanity", "test_value_graph", "test_classification"]),
+]
+
+# numerical_grad (Task 3)
+G = "gradcheck_code"
+CENTRAL = "        grads.append((f(up) - f(down)) / (2 * eps))"
+MUTANTS += [
+    _mutant("gradcheck_forward_difference", "the one-sided difference (f(x + eps) - f(x)) / eps: error of order eps, not eps^2",
+            G, [(CENTRAL, "        grads.append((f(up) - f(list(xs))) / eps)")], ["test_gradcheck"]),
+    _mutant("gradcheck_divides_by_eps", "divides the central difference by eps instead of 2 eps: every entry doubled",
+            G, [(CENTRAL, "        grads.append((f(up) - f(down)) / eps)")], ["test_gradcheck"]),
+    _mutant("gradcheck_ignores_eps", "always steps by 1e-6, whatever eps it is given",
+            G, [("        up[i] = xs[i] + eps\n        down[i] = xs[i] - eps\n        grads.append((f(up) - f(down)) / (2 * eps))",
+                 "        up[i] = xs[i] + 1e-6\n        down[i] = xs[i] - 1e-6\n        grads.append((f(up) - f(down)) / 2e-6)")],
+            ["test_gradcheck"]),
+    _whole("gradcheck_moves_xs_in_place", "moves the entries of xs itself and never puts them back: the caller's point changes",
+            G, """
+def numerical_grad(f, xs, eps=1e-6):
+    grads = []
+    for i in range(len(xs)):
+        xs[i] += eps
+        up = f(list(xs))
+        xs[i] -= 2 * eps
+        down = f(list(xs))
+        grads.append((up - down) / (2 * eps))
+    return grads
+""", ["test_gradcheck"]),
+    _whole("gradcheck_in_float32", "builds the moved points in float32 tensors: x + eps rounds to another point, the difference is noise",
+            G, """
+def numerical_grad(f, xs, eps=1e-6):
+    base = torch.tensor(xs, dtype=torch.float32)
+    grads = []
+    for i in range(len(xs)):
+        up, down = base.clone(), base.clone()
+        up[i] += eps
+        down[i] -= eps
+        grads.append(float((f(up.tolist()) - f(down.tolist())) / (2 * eps)))
+    return grads
+""", ["test_gradcheck"]),
+    _delegates("gradcheck_by_course_gradcheck", "numerical_grad hands the work to course.gradcheck.numerical_gradient",
+               G, """
+def numerical_grad(f, xs, eps=1e-6):
+    from course.gradcheck import numerical_gradient
+    return numerical_gradient(lambda t: f(t.tolist()), xs, eps).tolist()
+""", ["test_gradcheck"], says="course.gradcheck"),
+    _delegates("gradcheck_by_autograd", "numerical_grad runs f on tensors that require grad and asks torch.autograd.grad",
+               G, """
+def numerical_grad(f, xs, eps=1e-6):
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    grads = torch.autograd.grad(f(leaves), leaves, allow_unused=True)
+    return [0.0 if g is None else g.item() for g in grads]
+""", ["test_gradcheck"], says="torch.autograd.grad"),
+]
+
+# classification (Task 6)
+C = "classify_code"
+CE = "    return -softmax(logits)[label].log()"
+ARGMAX = "    return max(range(len(out)), key=lambda k: out[k].data)"
+UPDATE = "                p.data -= lr * p.grad"
+MUTANTS += [
+    _mutant("cross_entropy_without_log", "-p_label instead of -log p_label: a loss that still falls, but not the cross-entropy",
+            C, [(CE, "    return -softmax(logits)[label]")], ["test_classification"]),
+    _mutant("cross_entropy_sign_flipped", "log p_label without the minus: training maximises the error",
+            C, [(CE, "    return softmax(logits)[label].log()")], ["test_classification"]),
+    _mutant("cross_entropy_of_class_0", "always the probability of class 0, whatever the label",
+            C, [(CE, "    return -softmax(logits)[0].log()")], ["test_classification"]),
+    _mutant("classify_takes_the_smallest", "classify returns the index of the smallest output",
+            C, [(ARGMAX, "    return min(range(len(out)), key=lambda k: out[k].data)")], ["test_classification"]),
+    _mutant("classifier_gradient_ascent", "p.data += lr * p.grad: a step up the loss",
+            C, [(UPDATE, "                p.data += lr * p.grad")], ["test_classification"]),
+    _mutant("classifier_never_zeroes_gradients", "no zero_grad: each step adds the gradients of every batch so far",
+            C, [("            model.zero_grad()\n", "")], ["test_classification"]),
+    _mutant("classifier_ignores_batch_size", "one step per epoch on all the examples, whatever batch_size says",
+            C, [("        for start in range(0, len(order), batch_size):\n            batch = order[start:start + batch_size]",
+                 "        for start in range(0, len(order), len(order)):\n            batch = order[start:start + len(order)]")],
+            ["test_classification"]),
+    _mutant("classifier_first_batch_only", "steps on the first batch of each epoch only",
+            C, [("            batch_losses.append(loss.data)\n", "            batch_losses.append(loss.data)\n            break\n")],
+            ["test_classification"]),
+    _delegates("classify_by_torch_argmax", "classify takes the index of the largest output with torch.argmax",
+               C, [(ARGMAX, "    return int(torch.argmax(torch.tensor([o.data for o in out])))")], ["test_classification"],
+               says="torch.argmax"),
+    _delegates("shuffle_by_torch_randperm", "train_classifier shuffles the examples with torch.randperm",
+               C, [("        rng.shuffle(order)\n",
+                    "        order = torch.randperm(len(xs), generator=torch.Generator().manual_seed(rng.randrange(2**31))).tolist()\n")],
+               ["test_classification"], says="torch.randperm"),
 ]

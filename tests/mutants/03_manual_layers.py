@@ -2,7 +2,8 @@
 from tests.mutant import delegates as _delegates
 from tests.mutant import edit as _mutant
 
-L, A, LOSS, REG, TWO = "layers_code", "activations_code", "losses_code", "regression_code", "two_layer_code"
+L, BACK, A, LOSS, REG, TWO = ("layers_code", "layers_backward_code", "activations_code", "losses_code", "regression_code",
+                              "two_layer_code")
 CCE = "        return -(y_true * torch.log(y_pred.clamp(min=1e-12))).sum(dim=1).mean()"
 ELU_BACKWARD = "        return dvalues * torch.where(self.inputs > 0, torch.ones_like(self.inputs), self.alpha * self.inputs.exp())"
 
@@ -16,18 +17,20 @@ MUTANTS = [
     _mutant("linear_forward_without_transpose", "inputs @ weights: right only for square weights (and wrong even then)",
             L, [("        return inputs @ self.weights.T + self.biases", "        return inputs @ self.weights + self.biases")],
             ["test_forward_layers"]),
-    # Task 4: backward passes (in the cell of Task 1)
+    # Task 4: backward passes (their own cell since the lesson asks for them in Task 4)
     _mutant("linear_backward_averages", "the original course's Linear.backward: averages dvalue * inputs (wrong with several outputs and batches)",
-            L, [("        self.dweights = batch.T @ inputs", "        self.dweights = (batch.T @ inputs) / len(inputs)")], ["test_backward"]),
+            BACK, [("    self.dweights = batch.T @ inputs", "    self.dweights = (batch.T @ inputs) / len(inputs)")], ["test_backward"]),
     _mutant("dweights_transposed", "dW = X^T D, shaped (in, out) instead of (out, in)",
-            L, [("        self.dweights = batch.T @ inputs", "        self.dweights = inputs.T @ batch")], ["test_backward"]),
+            BACK, [("    self.dweights = batch.T @ inputs", "    self.dweights = inputs.T @ batch")], ["test_backward"]),
     _mutant("dbiases_not_summed", "db = the mean over the batch instead of the sum",
-            L, [("        self.dbiases = batch.sum(dim=0)", "        self.dbiases = batch.mean(dim=0)")], ["test_backward"]),
+            BACK, [("    self.dbiases = batch.sum(dim=0)", "    self.dbiases = batch.mean(dim=0)")], ["test_backward"]),
     _mutant("dinputs_with_transposed_weights", "dX = D W^T: works only for square layers",
-            L, [("        return (batch @ self.weights).reshape(self.inputs.shape)", "        return (batch @ self.weights.T).reshape(self.inputs.shape)")],
+            BACK, [("    return (batch @ self.weights).reshape(self.inputs.shape)", "    return (batch @ self.weights.T).reshape(self.inputs.shape)")],
             ["test_backward"]),
     _mutant("neuron_dinputs_uses_inputs", "the original course's neuron: dinputs = dvalue * inputs",
-            L, [("        self.dinputs = dvalue * self.weights", "        self.dinputs = dvalue * inputs")], ["test_backward"]),
+            BACK, [("    self.dinputs = dvalue * self.weights", "    self.dinputs = dvalue * inputs")], ["test_backward"]),
+    _mutant("dinputs_of_a_vector_as_a_batch", "returns dL/dX as a (1, in) batch when forward was given a vector (in,)",
+            BACK, [("    return (batch @ self.weights).reshape(self.inputs.shape)", "    return batch @ self.weights")], ["test_backward"]),
     # Task 2: activations
     _mutant("softmax_without_max", "exp of the raw inputs: nan at 1000",
             A, [("        exps = (inputs - inputs.amax(dim=self.dim, keepdim=True)).exp()", "        exps = inputs.exp()")], ["test_activations"]),
@@ -89,15 +92,13 @@ DEMO = ["linear_backward_averages", "cce_summed_over_wrong_axis"]
 # and the message names the call.
 _ALL_LINEAR = ["test_forward_layers", "test_backward", "test_regression", "test_two_layer"]
 
-_LINEAR_BACKWARD_BY_AUTOGRAD = '''
-    def backward(self, dvalues: torch.Tensor) -> torch.Tensor:
-        W = self.weights.detach().requires_grad_(True)
-        b = self.biases.detach().requires_grad_(True)
-        X = self.inputs.detach().requires_grad_(True)
-        with torch.enable_grad():
-            (X @ W.T + b).backward(dvalues)
-        self.dweights, self.dbiases = W.grad, b.grad
-        return X.grad
+_LINEAR_BACKWARD_BY_AUTOGRAD = '''    W = self.weights.detach().requires_grad_(True)
+    b = self.biases.detach().requires_grad_(True)
+    X = self.inputs.detach().requires_grad_(True)
+    with torch.enable_grad():
+        (X @ W.T + b).backward(dvalues)
+    self.dweights, self.dbiases = W.grad, b.grad
+    return X.grad
 '''
 
 _TRAIN_SGD_BY_AUTOGRAD = '''
@@ -250,21 +251,19 @@ MUTANTS += [
                  "            return torch.autograd.grad(((p - y_true) ** 2).mean(), p)[0]")],
                ["test_losses", "test_regression", "test_two_layer"], says="torch.autograd.grad"),
     # Task 4: autograd in Linear.backward and Neuron.backward
-    _delegates("linear_backward_by_autograd", "Linear.backward runs Tensor.backward on a rebuilt forward", L,
-               [("""    def backward(self, dvalues: torch.Tensor) -> torch.Tensor:
-        "dvalues = dL/d(outputs), shaped like the outputs; sets dweights, dbiases; returns dL/d(inputs)."
-        batch = dvalues.reshape(-1, self.weights.shape[0])
-        inputs = self.inputs.reshape(-1, self.weights.shape[1])
-        self.dweights = batch.T @ inputs
-        self.dbiases = batch.sum(dim=0)
-        return (batch @ self.weights).reshape(self.inputs.shape)
+    _delegates("linear_backward_by_autograd", "Linear.backward runs Tensor.backward on a rebuilt forward", BACK,
+               [("""    batch = dvalues.reshape(-1, self.weights.shape[0])
+    inputs = self.inputs.reshape(-1, self.weights.shape[1])
+    self.dweights = batch.T @ inputs
+    self.dbiases = batch.sum(dim=0)
+    return (batch @ self.weights).reshape(self.inputs.shape)
 """, _LINEAR_BACKWARD_BY_AUTOGRAD)],
                ["test_backward", "test_regression", "test_two_layer"], says="Tensor.backward"),
-    _delegates("neuron_backward_by_autograd", "Neuron.backward asks torch.autograd.grad for the three gradients", L,
-               [("        self.dweights = dvalue * inputs\n        self.dbias = dvalue\n        self.dinputs = dvalue * self.weights",
-                 "        w, b, x = (t.detach().requires_grad_(True) for t in (self.weights, self.bias, inputs))\n"
-                 "        with torch.enable_grad():\n"
-                 "            self.dweights, self.dbias, self.dinputs = torch.autograd.grad((x * w).sum() + b, (w, b, x), dvalue)")],
+    _delegates("neuron_backward_by_autograd", "Neuron.backward asks torch.autograd.grad for the three gradients", BACK,
+               [("    self.dweights = dvalue * inputs\n    self.dbias = dvalue\n    self.dinputs = dvalue * self.weights",
+                 "    w, b, x = (t.detach().requires_grad_(True) for t in (self.weights, self.bias, inputs))\n"
+                 "    with torch.enable_grad():\n"
+                 "        self.dweights, self.dbias, self.dinputs = torch.autograd.grad((x * w).sum() + b, (w, b, x), dvalue)")],
                ["test_backward", "test_regression"], says="torch.autograd.grad"),
     # Task 5: autograd, torch.optim, nn.Linear / nn.MSELoss
     _delegates("train_sgd_by_autograd", "train_sgd: Tensor.backward on each example's squared error", REG, _TRAIN_SGD_BY_AUTOGRAD,

@@ -218,3 +218,46 @@ MUTANTS += [
     _delegates("adam_decay_by_autograd", "Adam asks torch.autograd.grad for the weight decay's gradient", OPT,
                _decay_by_autograd("m.mul_(b1)"), ["test_adam"], says="torch.autograd.grad"),
 ]
+
+# Task 3: the original course's Adam
+ORIGINAL = "adam_original_code"
+_ORIGINAL_STEP = '''        b1, b2 = self.betas
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            m.mul_(b1).add_((1 - b1) * g)
+            v.mul_(b2).add_((1 - b2) * g * g)
+            p -= self.lr * m / (v.sqrt() + self.eps)'''
+_ORIGINAL_BY_TORCH_OPTIM = '''        self.t += 1
+        b1, b2 = self.betas
+        group = self.inner.param_groups[0]
+        group["lr"] = self.lr * (1 - b1 ** self.t) / (1 - b2 ** self.t) ** 0.5
+        group["eps"] = self.eps / (1 - b2 ** self.t) ** 0.5
+        for p, g in zip(self.params, grads):
+            p.grad = g
+        self.inner.step()'''
+
+MUTANTS += [
+    _mutant("original_adam_with_bias_correction", "corrects m and v by 1 - beta^t: PyTorch's Adam, not the original's",
+            ORIGINAL, [("        b1, b2 = self.betas\n", "        self.t = getattr(self, 't', 0) + 1\n        b1, b2 = self.betas\n"),
+                       ("p -= self.lr * m / (v.sqrt() + self.eps)",
+                        "p -= self.lr * (m / (1 - b1 ** self.t)) / ((v / (1 - b2 ** self.t)).sqrt() + self.eps)")],
+            ["test_adam_original"]),
+    _mutant("original_adam_default_betas_of_torch", "defaults to PyTorch's betas (0.9, 0.999) instead of the original's (0.99, 0.99)",
+            ORIGINAL, [("betas: tuple = (0.99, 0.99)", "betas: tuple = (0.9, 0.999)")], ["test_adam_original"]),
+    _mutant("original_adam_eps_inside_sqrt", "sqrt(v + eps) instead of sqrt(v) + eps",
+            ORIGINAL, [("p -= self.lr * m / (v.sqrt() + self.eps)", "p -= self.lr * m / (v + self.eps).sqrt()")],
+            ["test_adam_original"]),
+    _mutant("original_adam_without_eps", "the original's literal lr / sqrt(v) * m: 0 / 0 = nan on a zero gradient",
+            ORIGINAL, [("p -= self.lr * m / (v.sqrt() + self.eps)", "p -= self.lr / v.sqrt() * m")], ["test_adam_original"]),
+    _mutant("original_adam_betas_swapped", "averages m with beta2 and v with beta1",
+            ORIGINAL, [("m.mul_(b1).add_((1 - b1) * g)", "m.mul_(b2).add_((1 - b2) * g)"),
+                       ("v.mul_(b2).add_((1 - b2) * g * g)", "v.mul_(b1).add_((1 - b1) * g * g)")], ["test_adam_original"]),
+    _mutant("original_adam_state_not_kept", "m = b1 m + (1 - b1) g rebinds the loop's name: the averages never accumulate",
+            ORIGINAL, [("m.mul_(b1).add_((1 - b1) * g)", "m = m * b1 + (1 - b1) * g"),
+                       ("v.mul_(b2).add_((1 - b2) * g * g)", "v = v * b2 + (1 - b2) * g * g")], ["test_adam_original"]),
+    _delegates("original_adam_wraps_torch_optim", "OriginalAdam runs torch.optim.Adam with lr and eps rescaled to undo its bias "
+               "correction", ORIGINAL,
+               [("self.m = [torch.zeros_like(p) for p in self.params]\n        self.v = [torch.zeros_like(p) for p in self.params]",
+                 "self.inner = torch.optim.Adam(self.params, lr=lr, betas=betas, eps=eps)\n        self.t = 0"),
+                (_ORIGINAL_STEP, _ORIGINAL_BY_TORCH_OPTIM)],
+               ["test_adam_original"], says="torch.optim"),
+]
