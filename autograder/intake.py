@@ -167,7 +167,21 @@ def _extract_zip(archive: Path, dest: Path) -> list[Problem]:
             if remaining < 0:
                 target.unlink()
                 problems.append(Problem(where, "expands beyond its declared size: skipped"))
+                continue
+            _keep_entry_time(target, info)
     return problems
+
+
+def _keep_entry_time(target: Path, info: zipfile.ZipInfo) -> None:
+    """Give an extracted file its zip entry's time: an LMS stamps each entry with the upload time.
+
+    A zip entry's time has no zone; it is read as UTC (what the LMS downloads seen here write).
+    """
+    try:
+        when = dt.datetime(*info.date_time, tzinfo=dt.timezone.utc).timestamp()
+    except ValueError:  # a corrupt date: the extraction time stands
+        return
+    os.utime(target, (when, when))
 
 
 def _assignment_for(filename: str, notebook_names: dict[str, str]) -> tuple[str, str] | None:

@@ -128,6 +128,15 @@ def test_intake_reads_hash_size_and_timestamp_once(tmp_path):
         intake.read(sub, intake.Limits())
 
 
+def test_a_notebook_from_an_lms_zip_carries_the_entry_time_as_its_timestamp(tmp_path):
+    archive = tmp_path / "class" / "download.zip"
+    archive.parent.mkdir(parents=True)
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("frank_root_finding.ipynb", date_time=(2026, 11, 20, 9, 30, 0)), '{"x": 1}')
+    (sub,), _, _ = discover([tmp_path / "class"], NAMES, tmp_path / "scratch")
+    assert sub.student == "frank" and sub.timestamp == "2026-11-20T09:30:00+00:00", sub.timestamp
+
+
 def test_a_notebook_over_the_limit_is_not_read(tmp_path):
     _touch(tmp_path / "class" / "erin" / "root_finding.ipynb", "x" * 5000)
     (sub,), _, _ = discover([tmp_path / "class"], NAMES, tmp_path / "scratch", intake.Limits(notebook_bytes=1000))
