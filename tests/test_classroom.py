@@ -617,8 +617,9 @@ def test_instructor_grades_with_course_grade_in_a_terminal(classroom, labs):
 def test_instructor_grades_a_written_answer_in_formgraders_manual_grading_view(classroom, labs):
     classroom.require("graded")
     instructor = labs["instructor"]
-    question = next(notebooks.grade_id(c) for c in notebooks.read(REPO / "source" / ASSIGNMENT / _notebook_name()).cells
-                    if notebooks.is_manual_answer(c))
+    question, worth = next((notebooks.grade_id(c), notebooks.points(c))
+                           for c in notebooks.read(REPO / "source" / ASSIGNMENT / _notebook_name()).cells
+                           if notebooks.is_manual_answer(c))   # Formgrader refuses a score above the question's points
     listing = instructor.page.request.get(f"{instructor.url}formgrader/api/submitted_notebooks/{ASSIGNMENT}/"
                                           f"{Path(_notebook_name()).stem}").json()
     (submission,) = [s["id"] for s in listing if s["student"] == ON_TIME]
@@ -626,12 +627,12 @@ def test_instructor_grades_a_written_answer_in_formgraders_manual_grading_view(c
     score = page.locator(f"input.score#{question}")
     score.wait_for()
     page.wait_for_load_state("networkidle")  # the grades are fetched and bound after the page loads
-    score.fill("2")
+    score.fill(f"{worth:g}")
     score.press("Tab")  # Formgrader saves a score when the field loses focus
-    _wait_for(lambda: _manual_score(classroom, question, ON_TIME) == 2.0, "the manual grade reaching the gradebook", 60)
+    _wait_for(lambda: _manual_score(classroom, question, ON_TIME) == worth, "the manual grade reaching the gradebook", 60)
     instructor.shot("manual-grading", page)
     page.close()
-    classroom.manual = 2.0
+    classroom.manual = worth
     classroom.done.add("manual")
 
 
