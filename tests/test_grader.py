@@ -38,10 +38,16 @@ TESTS = [notebooks.grade_id(c) for c in SOURCE.cells if notebooks.is_autograded_
 CONFINED = sandbox.probe()[0]
 
 
-def course(*args: str, timeout: float = 600, ci: bool = False) -> subprocess.CompletedProcess:
+def course_env(ci: bool = False) -> dict[str, str]:
+    "the environment `course` runs in here: one torch thread, CI set only when asked"
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env.update(OMP_NUM_THREADS="1", **({"CI": "true"} if ci else {}))
-    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env)
+    return env
+
+
+def course(*args: str, timeout: float = 600, ci: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=REPO, env=course_env(ci))
 
 
 def solved():

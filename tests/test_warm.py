@@ -7,7 +7,6 @@ child processes, the second runs in a kernel as fresh as a cold one, and gets fu
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from nbformat.v4 import new_code_cell
 from autograder import forkserver, notebooks
 from autograder.limits import Limits
 from autograder.workspace import REPO
-from tests.test_grader import A, FULL, NB, auto, course, results, solved, tree
+from tests.test_grader import A, FULL, NB, auto, course, course_env, results, solved, tree
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("warm")]
 WARM, WHY = forkserver.available(Limits())
@@ -140,9 +139,8 @@ def test_no_process_of_any_kernel_outlives_the_grading(tmp_path):
     Other tests may be grading at the same time, so only this run's descendants are watched.
     """
     subs = tree(tmp_path / "submitted", {"hostile": _with_cell(solved(), HOSTILE)})
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(tmp_path / "out"),
-                             "--jobs", "1", "--no-gradebook", "--quiet"], cwd=REPO, env=dict(env, OMP_NUM_THREADS="1"),
+                             "--jobs", "1", "--no-gradebook", "--quiet"], cwd=REPO, env=course_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen: set[tuple[int, int]] = set()
     while proc.poll() is None:
