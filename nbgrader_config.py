@@ -44,7 +44,7 @@ c.Execute.interrupt_on_timeout = True
 # Feedback never shows hidden tests or the code quoted in tracebacks.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.feedback.HideHiddenTests",
+    "autograder.feedback_preprocessor.HideHiddenTests",
     "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

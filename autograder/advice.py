@@ -25,6 +25,7 @@ it can follow is reported as unread, never raised.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
@@ -255,6 +256,19 @@ def _imports_in(tree: ast.AST, everywhere: bool) -> dict[str, str]:
     return names
 
 
+@functools.lru_cache(maxsize=4096)
+def _cell_imports(source: str, everywhere: bool, depth_limit: int) -> tuple[tuple[str, str], ...]:
+    """The names one cell's imports bind, once per distinct cell in a process (most cells of a
+    class's notebooks are the same)."""
+    try:
+        tree = ast.parse(python_source(source))
+    except Exception:  # unreadable code imports nothing the reader can know of
+        return ()
+    if _depth(tree, depth_limit) > depth_limit:
+        return ()
+    return tuple(_imports_in(tree, everywhere).items())
+
+
 def imported_names(nb: NotebookNode, limits: Limits | None = None) -> dict[str, str]:
     """Names bound by import statements in any code cell -> what they import."""
     limits = limits or Limits()
@@ -262,12 +276,7 @@ def imported_names(nb: NotebookNode, limits: Limits | None = None) -> dict[str, 
     for cell in nb.cells:
         if cell.cell_type != "code" or len(cell.source) > limits.reader_cell_chars:
             continue
-        try:
-            tree = ast.parse(python_source(cell.source))
-        except Exception:  # unreadable code imports nothing the reader can know of
-            continue
-        if _depth(tree, limits.reader_depth) <= limits.reader_depth:
-            names.update(_imports_in(tree, everywhere=editable(cell)))
+        names.update(_cell_imports(cell.source, editable(cell), limits.reader_depth))
     return names
 
 

@@ -24,35 +24,16 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import replace
 from pathlib import Path
 
-from . import gradebook, intake, notebooks, pipeline, sandbox
+from . import forkserver, gradebook, intake, notebooks, sandbox
+from .assignments import Reference, UsageError, empty_result, load_references
 from .intake import Submission, SubmissionError
 from .limits import Limits
-from .pipeline import Reference, empty_result
 from .progress import Progress
 from .report import Output, max_scores
 from .results import NotebookResult
 from .workspace import REPO, Workspace
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
-
-
-def load_references(course: Path) -> dict[str, Reference]:
-    """The source and release notebook of every assignment in ``course``."""
-    source_dir, release_dir = course / "source", course / "release"
-    if not source_dir.is_dir():
-        raise UsageError(f"{course} has no source/ folder: pass --course with the course directory")
-    refs = {}
-    for a in notebooks.assignments(source_dir):
-        (src,) = notebooks.notebook_paths(source_dir, a)
-        rel = release_dir / a / src.name
-        if not rel.exists():
-            raise UsageError(f"release/{a}/{src.name} is missing: run python -m autograder.release {a}")
-        refs[a] = Reference(a, src.name, notebooks.read(src), notebooks.read(rel))
-    return refs
 
 
 class _Deadline(Exception):
@@ -77,6 +58,8 @@ def grade_in_worker(sub: Submission, ref: Reference, out_root: Path, limits: Lim
     A hard deadline guards against a grader that waits forever: the notebook then gets a
     result with the reason, and the worker goes on to the next one."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from . import pipeline  # torch, the judges, the kernels: the workers' part, never the main process's
+
     out = Output(out_root)
     seconds = deadline(ref, limits)
     signal.signal(signal.SIGALRM, _on_deadline)
@@ -137,7 +120,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     out = Output(args.out.resolve())
     refs = load_references(course)
     limits = _limits(args)
-    confined, isolation = pipeline.isolation(limits)
+    confined, isolation = forkserver.isolation(limits)
     if limits.require_sandbox and not confined:
         why = sandbox.probe()[1] if limits.sandbox else "--no-sandbox was given"
         raise UsageError(f"refusing to run student code without the sandbox ({why}). To get it: {sandbox.HOW_TO_GET_IT}; "
@@ -231,6 +214,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     raw = path.read_bytes()
     files = tuple(p for p in path.parent.iterdir() if p.is_file() and p.suffix not in (".ipynb",) and p.stat().st_size < 2**24)
     sub = Submission("you", ref.assignment, path, files, intake.digest(raw), len(raw))
+    from . import pipeline
+
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         result = pipeline.grade(sub, visible, Output(Path(tmp)), limits)
     if result.reason:

@@ -49,6 +49,13 @@ def _rlimits(limits: Limits) -> dict[str, int]:
             "RLIMIT_NOFILE": limits.kernel_open_files, "RLIMIT_CORE": 0, "RLIMIT_NPROC": limits.kernel_processes}
 
 
+def isolation(limits: Limits) -> tuple[bool, str]:
+    """(confined, the isolation line every report carries): the sandbox's, then cold or warm kernels."""
+    confine, line = sandbox.isolation(limits)
+    warm, why = available(limits)
+    return confine, line + ("; kernels forked from a pristine parent per worker" if warm else f"; cold kernels ({why})")
+
+
 class ServerGone(RuntimeError):
     pass
 

@@ -19,11 +19,8 @@ from .workspace import Workspace
 
 def register_assignments(ws: Workspace, assignments: list[str]) -> None:
     """Let nbgrader record each assignment's cells in the gradebook (generate_assignment)."""
-    if set(assignments) == set(ws.assignments):
-        ws.generate_all()
-    else:
-        for a in assignments:
-            ws.generate(a)
+    if assignments:
+        ws.generate_in_process(["*"] if set(assignments) == set(ws.assignments) else assignments)
 
 
 def _late_penalties(ws: Workspace):

@@ -10,41 +10,24 @@ import hashlib
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
-from . import advice, feedback, forkserver, intake, notebooks, sandbox
+from . import advice, feedback, forkserver, intake, notebooks
+from .assignments import Reference, empty_result
 from .intake import Submission
 from .judge import Judged, Judges
 from .limits import Limits
 from .report import Output
 from .restore import restore
-from .results import CellResult, NotebookResult
+from .results import NotebookResult
 from .run import NotebookRun, run_notebook
 from .score import score_cells
 
 
-@dataclass(frozen=True)
-class Reference:
-    """The instructor's notebooks for one assignment (``source`` holds the hidden tests)."""
-
-    assignment: str
-    notebook_name: str
-    source: NotebookNode
-    release: NotebookNode
-
-
 _judges: dict[str, Judges] = {}
-
-
-def isolation(limits: Limits) -> tuple[bool, str]:
-    """(confined, the isolation line every report carries): the sandbox, and cold or warm kernels."""
-    confine, line = sandbox.isolation(limits)
-    warm, why = forkserver.available(limits)
-    return confine, line + ("; kernels forked from a pristine parent per worker" if warm else f"; cold kernels ({why})")
 
 
 def warm_server(limits: Limits) -> forkserver.ForkServer | None:
@@ -63,17 +46,6 @@ def judges_for(ref: Reference) -> Judges:
     if key not in _judges:
         _judges[key] = Judges(ref.source)
     return _judges[key]
-
-
-def empty_result(sub: Submission, ref: Reference, status: str, reason: str, isolation: str = "") -> NotebookResult:
-    """Every grade cell at 0 (manual ones too) with ``reason``."""
-    cells = [
-        CellResult(notebooks.grade_id(c) or "", "test" if notebooks.is_autograded_test(c) else "manual",
-                   0.0, notebooks.points(c), "not run", reason)
-        for c in ref.source.cells if notebooks.meta(c).get("grade")
-    ]
-    return NotebookResult(sub.student, sub.assignment, ref.notebook_name, status, reason, cells,
-                          sha256=sub.sha256, timestamp=sub.timestamp, isolation=isolation)
 
 
 def _copy_files(sub: Submission, workdir: Path, limits: Limits) -> list[str]:
@@ -119,7 +91,7 @@ def _judge_all(nb: NotebookNode, run: NotebookRun, judges: Judges) -> dict[int, 
 def grade(sub: Submission, ref: Reference, out: Output, limits: Limits) -> NotebookResult:
     """Grade one submission and write its autograded notebook and feedback; the result."""
     t0 = time.perf_counter()
-    confine, line = isolation(limits)
+    confine, line = forkserver.isolation(limits)
     try:
         raw = intake.read(sub, limits)
     except intake.IntakeError as err:

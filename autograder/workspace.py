@@ -64,6 +64,21 @@ def repair_gradebook(db: Path) -> bool:
     return True
 
 
+def create_gradebook(db: Path) -> None:
+    """A new ``gradebook.db`` as nbgrader makes one: its tables, stamped with its schema's head
+    revision. nbgrader finds that revision by running ``alembic heads`` in a new process (two
+    seconds of CPU); here it is read from nbgrader's migration scripts in this process."""
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        Base.metadata.create_all(bind=engine)
+    finally:
+        engine.dispose()
+    repair_gradebook(db)
+
+
 def prepare_nbgrader(course_dir: Path) -> None:
     """What plain nbgrader needs, run from the course's ``nbgrader_config.py``: ``alembic``
     found on ``PATH`` (this interpreter's), and the course's gradebook whole."""
@@ -131,6 +146,24 @@ class Workspace:
         if self.assignments:
             self.nbgrader("generate_assignment", "*", "--force")
         return {a: self.root / "release" / a for a in self.assignments}
+
+    def generate_in_process(self, assignments: list[str]) -> None:
+        """``nbgrader generate_assignment --force`` for ``assignments``, run here through nbgrader's
+        API: the same converter and course configuration as the command, without starting an
+        interpreter that imports nbgrader afresh (``course grade`` does this beside its workers)."""
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config.loader import PyFileConfigLoader
+
+        if not (self.root / "gradebook.db").exists():
+            create_gradebook(self.root / "gradebook.db")
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        config.CourseDirectory.root = str(self.root)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        for a in assignments:
+            result = api.generate_assignment(a, force=True)
+            if not result["success"]:
+                raise NbgraderError(f"nbgrader generate_assignment {a} failed:\n{(result.get('error') or result.get('log') or '')[-4000:]}")
 
     def autograde(self, assignment: str) -> str:
         return self.nbgrader("autograde", assignment, "--force")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.feedback import HIDDEN_NOTE, HideHiddenTests, remove_hidden_regions
+from autograder.feedback import HIDDEN_NOTE, remove_hidden_regions
+from autograder.feedback_preprocessor import HideHiddenTests
 
 CELL = """check(f(1), 2)
 ### BEGIN HIDDEN TESTS
@@ -96,3 +97,67 @@ def test_a_huge_cell_is_cut_before_it_is_rendered():
 
     cell = filter_cell(new_code_cell("x = 1\n" + "#" * 1_000_000), 10_000)
     assert len(cell.source) < 11_000 and "more characters not shown" in cell.source
+
+
+def _page_text(page: str) -> tuple[list[str], list[str | None]]:
+    """The page's visible text (outside style and script) and its images' alt texts."""
+    from html.parser import HTMLParser
+
+    text: list[str] = []
+    alts: list[str | None] = []
+
+    class Parser(HTMLParser):
+        hidden = False
+
+        def handle_starttag(self, tag, attrs):
+            self.hidden = self.hidden or tag in ("style", "script")
+            if tag == "img":
+                alts.append(dict(attrs).get("alt"))
+
+        def handle_endtag(self, tag):
+            if tag in ("style", "script"):
+                self.hidden = False
+
+        def handle_data(self, data):
+            if not self.hidden and data.strip():
+                text.append(data.strip())
+
+    Parser().feed(page)
+    return text, alts
+
+
+def _teaching_notebook():
+    from nbformat.v4 import new_markdown_cell
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    return new_notebook(cells=[
+        new_markdown_cell("# Lesson\nThe loss is $L = \\frac{1}{N}\\sum_i (y_i - \\hat y_i)^2$, **minimised**."),
+        new_code_cell("import torch\nx = torch.ones(3, requires_grad=True)  # a leaf\nprint(x.sum())",
+                      outputs=[new_output("stream", name="stdout", text="tensor(3., grad_fn=<SumBackward0>)\n")]),
+        new_code_cell("plot()", outputs=[new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
+    ], metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
+
+
+def test_the_feedback_page_shows_what_nbconverts_own_page_shows():
+    from nbconvert import HTMLExporter
+
+    from autograder.feedback import _exporter
+
+    nb = _teaching_notebook()
+    ours, _ = _exporter().from_notebook_node(nb)
+    theirs, _ = HTMLExporter(template_name="classic").from_notebook_node(_teaching_notebook())
+    assert _page_text(ours)[0] == _page_text(theirs)[0]
+
+
+def test_every_image_on_the_feedback_page_has_alt_text():
+    from autograder.feedback import IMG_ALT, _exporter
+
+    page, _ = _exporter().from_notebook_node(_teaching_notebook())
+    _, alts = _page_text(page)
+    assert alts == [IMG_ALT], alts
+
+
+def test_course_configurations_naming_the_old_place_still_find_the_preprocessor():
+    from traitlets.utils.importstring import import_item
+
+    assert import_item("autograder.feedback.HideHiddenTests") is HideHiddenTests

@@ -70,3 +70,34 @@ def test_without_a_gradebook_the_csv_comes_from_the_results_in_the_same_columns(
     out.write_reports([_result("solo", "2026-11-20 11:00:00 UTC")], {A: 2.0}, [], "")
     (row,) = csv.DictReader(out.csv_path.open())
     assert row["timestamp"] == "2026-11-20 11:00:00" and row["score"] == "2.0" and row["max_score"] == "2.0"
+
+
+def _schema_and_cells(db) -> tuple[list, str, list]:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        schema = sorted(con.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall())
+        (version,) = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        cells = sorted(con.execute("SELECT b.name, g.max_score, g.cell_type FROM grade_cells g JOIN base_cell b ON b.id = g.id").fetchall())
+    return schema, version, cells
+
+
+def test_the_grader_registers_assignments_as_nbgraders_own_command_does(tmp_path):
+    ours = Workspace(tmp_path / "ours", assignments=[A])
+    gradebook.register_assignments(ours, [A])
+    theirs = Workspace(tmp_path / "theirs", assignments=[A])
+    theirs.generate(A)  # `nbgrader generate_assignment`, in its own process
+    assert _schema_and_cells(ours.root / "gradebook.db") == _schema_and_cells(theirs.root / "gradebook.db")
+    assert (ours.release_notebook(A)).read_text() == theirs.release_notebook(A).read_text()
+
+
+def test_the_grading_commands_own_process_imports_neither_torch_nor_the_kernels():
+    """Intake, the course's notebooks and the reports are the main process's part; torch, the
+    judges and the kernels are its workers' (importing them there would delay every worker)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, autograder.cli; heavy = sorted({m.split('.')[0] for m, mod in sys.modules.items() if mod is not None} & "
+            "{'torch', 'nbgrader', 'nbconvert', 'jupyter_client', 'ipykernel', 'rfc3987_syntax'}); print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
