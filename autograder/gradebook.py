@@ -26,10 +26,8 @@ def register_assignments(ws: Workspace, assignments: list[str]) -> None:
 def _late_penalties(ws: Workspace):
     """nbgrader's late-penalty preprocessor, configured from the course's nbgrader_config.py."""
     from nbgrader.preprocessors import AssignLatePenalties
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(ws.root)).load_config()
-    penalties = AssignLatePenalties(config=config)
+    penalties = AssignLatePenalties(config=ws.config())
     penalties.init_plugin()
     return penalties
 

@@ -147,17 +147,23 @@ class Workspace:
             self.nbgrader("generate_assignment", "*", "--force")
         return {a: self.root / "release" / a for a in self.assignments}
 
+    def config(self):
+        """This course directory's ``nbgrader_config.py``, loaded as nbgrader loads it (a fresh
+        traitlets ``Config`` each call, for nbgrader components run in this process)."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        return PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+
     def generate_in_process(self, assignments: list[str]) -> None:
         """``nbgrader generate_assignment --force`` for ``assignments``, run here through nbgrader's
         API: the same converter and course configuration as the command, without starting an
         interpreter that imports nbgrader afresh (``course grade`` does this beside its workers)."""
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
-        from traitlets.config.loader import PyFileConfigLoader
 
         if not (self.root / "gradebook.db").exists():
             create_gradebook(self.root / "gradebook.db")
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        config = self.config()
         config.CourseDirectory.root = str(self.root)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         for a in assignments:

@@ -100,6 +100,7 @@ def _become_kernel(request: dict, close: tuple[int, ...] = ()) -> None:
 
 def serve() -> None:
     """The pristine parent: preload, then fork one kernel per request (see the module's docstring)."""
+    import contextlib
     import importlib
     import select
     import signal
@@ -128,13 +129,9 @@ def serve() -> None:
     pending = b""
     while True:
         readable, _, _ = select.select([stdin, woken], [], [], 1.0)
-        if woken in readable:
-            while True:
-                try:
-                    if not os.read(woken, 4096):
-                        break
-                except BlockingIOError:
-                    break
+        if woken in readable:  # one byte per signal; anything left wakes the next select
+            with contextlib.suppress(BlockingIOError):
+                os.read(woken, 4096)
         while True:  # reap every child that ended
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
