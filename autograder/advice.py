@@ -25,13 +25,12 @@ it can follow is reported as unread, never raised.
 from __future__ import annotations
 
 import ast
-import functools
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
 
 from . import notebooks
-from .limits import Limits
+from .limits import Limits, remember_short
 
 DYNAMIC_NAMES = frozenset({"exec", "eval", "compile", "__import__", "breakpoint"})
 DENIED_MODULES = frozenset({"ctypes", "cffi", "subprocess", "socket", "ssl", "pty", "marshal", "pickle", "dill",
@@ -256,10 +255,9 @@ def _imports_in(tree: ast.AST, everywhere: bool) -> dict[str, str]:
     return names
 
 
-@functools.lru_cache(maxsize=4096)
+@remember_short()  # most cells of a class's notebooks are the same
 def _cell_imports(source: str, everywhere: bool, depth_limit: int) -> tuple[tuple[str, str], ...]:
-    """The names one cell's imports bind, once per distinct cell in a process (most cells of a
-    class's notebooks are the same)."""
+    """The names one cell's imports bind."""
     try:
         tree = ast.parse(python_source(source))
     except Exception:  # unreadable code imports nothing the reader can know of

@@ -24,7 +24,7 @@ import re
 
 from nbformat import NotebookNode
 
-from .limits import Limits
+from .limits import CACHED_HTML_CHARS, Limits, remember_short
 from .notebooks import BEGIN_HIDDEN, END_HIDDEN
 from .results import NotebookResult
 
@@ -95,7 +95,7 @@ _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)", re.IGNORECASE)
 IMG_ALT = "A figure the notebook drew"
 
 
-@functools.lru_cache(maxsize=4096)
+@remember_short()
 def _highlight(source: str, language: str | None, magics_language: str | None) -> str:
     from nbconvert.filters.highlight import Highlight2HTML
 
@@ -108,7 +108,7 @@ def highlight_code(source: str, language: str | None = None, metadata: dict | No
     return _highlight(source, language, (metadata or {}).get("magics_language"))
 
 
-@functools.lru_cache(maxsize=4096)
+@remember_short(CACHED_HTML_CHARS)
 def clean_html(markup: str) -> str:
     """nbconvert's ``clean_html`` (bleach), once per distinct input in a process."""
     from nbconvert.filters.strings import clean_html as nbconvert_clean_html

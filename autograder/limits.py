@@ -5,9 +5,35 @@ in the grader holds a time limit or a size cap of its own.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
 
 MiB = 2**20
+T = TypeVar("T")
+# Per-process memories of work done on a cell (its highlighting, its cleaning, the names it
+# imports) pay because a class's notebooks share the instructor's cells (the course's longest is
+# under 11,000 characters). Only cells up to this long are remembered, at most this many each,
+# so distinct cells a class sends cannot grow a worker past ~200 MB.
+CACHED_CELL_CHARS = 16_000
+CACHED_HTML_CHARS = 8 * CACHED_CELL_CHARS  # a cell's highlighted HTML is about 6 times its source
+CACHED_CELLS = 512
+
+
+def remember_short(max_chars: int = CACHED_CELL_CHARS) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorator: remember a function's results (the last :data:`CACHED_CELLS` distinct calls)
+    when its first argument, a string, is at most ``max_chars`` long; longer ones are computed
+    each time. The arguments must be hashable."""
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        remembered = functools.lru_cache(maxsize=CACHED_CELLS)(fn)
+
+        @functools.wraps(fn)
+        def call(text: str, *args: Any) -> T:
+            return (remembered if len(text) <= max_chars else fn)(text, *args)
+
+        return call
+
+    return wrap
 
 
 @dataclass(frozen=True)
